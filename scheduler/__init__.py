@@ -1,0 +1,1 @@
+"""Reading plans, per-bus workers, freezing, catch-up, clock keeping."""

@@ -1,0 +1,1 @@
+"""The bench: simulated meters, virtual serial lines, fault injection, scenarios."""

@@ -1,0 +1,1 @@
+"""The master-station link over MQTT: store-and-forward, commands, replies."""

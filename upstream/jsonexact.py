@@ -1,0 +1,80 @@
+"""JSON with exact decimal numbers.
+
+Meter values travel as ``decimal.Decimal`` (or the codecs' ``Num``) and must
+reach the master station with exactly the meter's digits (mqtt.md: "a JSON
+number written with exactly the digits the meter gave").  The standard
+``json`` module can only write floats, so numbers of those two kinds are
+written here from their exact text; everything else goes through ``json``.
+"""
+
+import json
+from decimal import Decimal
+
+_plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _number_text(value):
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("a meter value must be finite, got %s" % value)
+        text = format(value, "f")
+    else:  # protocols.common.Num, or anything printing as a decimal
+        text = str(value)
+    return text
+
+
+def _is_exact(value):
+    return isinstance(value, Decimal) or type(value).__name__ == "Num"
+
+
+def dumps(obj, indent=None):
+    """``obj`` as compact JSON text (UTF-8 friendly); Decimal and Num exact."""
+    parts = []
+    _write(obj, parts, indent, 0)
+    return "".join(parts)
+
+
+def _write(obj, out, indent, level):
+    if _is_exact(obj):
+        out.append(_number_text(obj))
+    elif isinstance(obj, dict):
+        if not obj:
+            out.append("{}")
+            return
+        out.append("{")
+        first = True
+        for key, value in obj.items():
+            if not first:
+                out.append(",")
+            first = False
+            if indent is not None:
+                out.append("\n" + " " * (indent * (level + 1)))
+            out.append(_plain.encode(str(key)))
+            out.append(": " if indent is not None else ":")
+            _write(value, out, indent, level + 1)
+        if indent is not None:
+            out.append("\n" + " " * (indent * level))
+        out.append("}")
+    elif isinstance(obj, (list, tuple)):
+        if not obj:
+            out.append("[]")
+            return
+        out.append("[")
+        for i, value in enumerate(obj):
+            if i:
+                out.append(",")
+            if indent is not None:
+                out.append("\n" + " " * (indent * (level + 1)))
+            _write(value, out, indent, level + 1)
+        if indent is not None:
+            out.append("\n" + " " * (indent * level))
+        out.append("]")
+    elif isinstance(obj, float):
+        raise TypeError("float %r in exact JSON: meter values must be Decimal" % obj)
+    else:
+        out.append(_plain.encode(obj))
+
+
+def loads(text):
+    """JSON text with every non-integer number read as Decimal."""
+    return json.loads(text, parse_float=Decimal)
