@@ -79,6 +79,9 @@ __all__ = ("Deframer", "Frame", "decode", "decode_dict", "read", "read_follow_up
            "change_baud", "relay_control", "reply_read", "reply_error", "reply_ack")
 
 
+di_for = items.di_for
+
+
 def di_bytes(di):
     return di.to_bytes(4, "little")
 
@@ -191,6 +194,11 @@ def reply_read(address, di, data, more=False):
     return Frame(address, 0xB1 if more else 0x91, di_bytes(di) + data)
 
 
+def reply_follow_up(address, di, data, seq, more=False):
+    """92H (B2H with ``more``): frame ``seq`` of a multi-frame reply."""
+    return Frame(address, 0xB2 if more else 0x92, di_bytes(di) + data + bytes((seq & 0xFF,)))
+
+
 def reply_error(address, function, word):
     """The error reply to ``function`` (D1H for 11H ...) with an error word."""
     return Frame(address, 0xC0 | function, bytes((word,)))
@@ -228,13 +236,13 @@ def parse(frame):
         out["error_bits"] = error_bits(data[0], ERROR_BITS)
         return out
     if f.control & 0x80:
-        _parse_reply(fn, data, out)
+        _parse_reply(fn, data, out, bool(f.control & 0x20))
     else:
         _parse_request(fn, data, out, f.address)
     return out
 
 
-def _parse_reply(fn, data, out):
+def _parse_reply(fn, data, out, more=False):
     if fn in (0x11, 0x12):
         body = data
         if fn == 0x12:
@@ -250,6 +258,14 @@ def _parse_reply(fn, data, out):
         except UnknownIdentifierError:
             out["values"] = None
             out["raw"] = bytes(body[4:]).hex().upper()
+        except LengthError:
+            if not more and fn == 0x11:
+                raise
+            # one frame of a multi-frame reply may end inside a block: the
+            # values come from joining every frame's data (drivers do that)
+            out["values"] = None
+            out["raw"] = bytes(body[4:]).hex().upper()
+            out["partial"] = True
         return
     if fn == 0x13:
         if len(data) != 6:

@@ -258,7 +258,9 @@ def parse(f):
         out["error_bits"] = error_bits(data[0], ERROR_BITS)
         return out
     reply = bool(f.control & 0x80)
-    if fn in (0x01, 0x02, 0x03, 0x04):
+    if fn == 0x04 and reply and not data:
+        pass  # 84H with L=0: the write was accepted
+    elif fn in (0x01, 0x02, 0x03, 0x04):
         if len(data) < 2:
             raise LengthError("data identifier missing", offset=9, expected="L >= 2",
                               got="L=%d" % len(data))
@@ -312,3 +314,33 @@ def decode_dict(frame):
     }
     out.update(parse(f))
     return out
+
+
+_BY_QUANTITY = dict((row[1], row[0]) for row in SINGLE)
+
+
+def di_for(quantity, period=None):
+    """The 1997 DI that reads ``quantity`` (period None, settlement:1 or :2), or None."""
+    if period is None and quantity in _BY_QUANTITY:
+        return _BY_QUANTITY[quantity]
+    base, _, index = quantity.rpartition(".")
+    if index == "total":
+        lo = 0
+    elif index[:1] == "t" and index[1:].isdigit() and 1 <= int(index[1:]) <= 14:
+        lo = int(index[1:])
+    else:
+        return None
+    months = {None: 0, "settlement:1": 1, "settlement:2": 2}
+    if period not in months:
+        return None
+    m = months[period]
+    for hi, name in ACTIVE_DIRECTIONS:
+        if name == base:
+            return ((0x90 + 4 * m) << 8) | (hi << 4) | lo
+    for hi, name in REACTIVE_DIRECTIONS:
+        if name == base:
+            return ((0x91 + 4 * m) << 8) | (hi << 4) | lo
+    for hi, name in DEMAND_DIRECTIONS:
+        if name == base:
+            return ((0xA0 + 4 * m) << 8) | (hi << 4) | lo
+    return None

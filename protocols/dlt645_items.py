@@ -310,3 +310,38 @@ def encode_items(di, values):
         raise BadValueError("block DI %08X takes %d values" % (di, len(items)),
                             got="%d" % len(values))
     return b"".join(fmts.encode(i.fmt, v, i.signed) for i, v in zip(items, values))
+
+
+_BY_QUANTITY = dict((row[1], row[0]) for row in SINGLE)
+_ENERGY_BY_NAME = dict((row[1], row[0]) for row in ENERGY)
+_DEMAND_BY_NAME = dict((row[1], row[0]) for row in DEMAND)
+
+
+def di_for(quantity, period=None):
+    """The DI that reads ``quantity`` (and ``period``: None, "settlement:N",
+    "daily:N", "hourly:N"), or None.  The inverse of ``lookup``."""
+    if period is None and quantity in _BY_QUANTITY:
+        return _BY_QUANTITY[quantity]
+    base, _, index = quantity.rpartition(".")
+    if index == "total":
+        tariff = 0
+    elif index[:1] == "t" and index[1:].isdigit():
+        tariff = int(index[1:])
+    else:
+        base, tariff = None, None
+    kind, _, n = (period or "").partition(":")
+    n = int(n) if n.isdigit() else 0
+    if base in _ENERGY_BY_NAME and tariff <= 0x3F and kind in ("", "settlement") and n <= 12:
+        return (_ENERGY_BY_NAME[base] << 16) | (tariff << 8) | n
+    if base in _DEMAND_BY_NAME and tariff <= 0x3F and kind in ("", "settlement") and n <= 12:
+        return 0x01000000 | (_DEMAND_BY_NAME[base] << 16) | (tariff << 8) | n
+    for d2, fkind, most in FREEZES:
+        if kind == fkind and 1 <= n <= most:
+            if quantity == "freeze.time":
+                return 0x05000000 | (d2 << 16) | n
+            for d1, fq, _, _ in FREEZE_CONTENT:
+                if d1 and base == fq:
+                    if fkind == "hourly":
+                        return 0x05000000 | (d2 << 16) | (d1 << 8) | n if tariff == 0 else None
+                    return 0x05000000 | (d2 << 16) | (d1 << 8) | n  # the block holds the tariff
+    return None

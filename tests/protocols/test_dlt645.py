@@ -207,3 +207,22 @@ def test_every_identifier_has_a_canonical_quantity_with_the_same_unit():
     for item in _all_items_2007() + _all_items_1997():
         assert item is not None
         assert unit_of(item.quantity) == item.unit, (hex(item.di), item.quantity, item.unit)
+
+
+def test_a_frame_of_a_split_block_decodes_with_its_raw_data():
+    # 040005FF (7 status words, 14 bytes) split over two frames: 12 + 2 bytes
+    data = bytes(range(14))
+    first = dlt645.reply_read("000000000161", 0x040005FF, data[:12], more=True).encode(b"")
+    d = dlt645.decode_dict(first)
+    assert d["more"] and d["partial"] and d["values"] is None and d["raw"] == data[:12].hex().upper()
+    last = dlt645.reply_follow_up("000000000161", 0x040005FF, data[12:], 1).encode(b"")
+    d = dlt645.decode_dict(last)
+    assert d["seq"] == 1 and d["partial"]
+    joined = dlt645.items.decode_items(0x040005FF, data)
+    assert [r["quantity"] for r in joined][:2] == ["meter.status.1", "meter.status.2"]
+
+
+def test_1997_write_reply_without_data_is_accepted():
+    from protocols.dlt645_frame import Frame
+    d = dlt645_1997.decode_dict(Frame("123456789012", 0x84, b"").encode(b""))
+    assert d["function"] == "write_data" and d["length"] == 0
