@@ -1,0 +1,226 @@
+"""A bus port: one half-duplex transaction at a time (principle 4).
+
+``Port.transact`` sends a request and collects the reply through the
+protocol's deframer:
+
+* waits out the inter-frame silence since the last activity on the line;
+* clears the input, writes the request (its wake-up preamble included);
+* with local echo on (two-wire adapters that hear themselves), drops the
+  echo of what it sent;
+* waits for the first byte up to ``reply_timeout`` after the request has
+  left the wire (its bytes take 11 bits each at the line's baud), then
+  allows at most ``byte_gap`` between bytes;
+* hands complete frames to ``accept``: None takes the frame, a string says
+  why it is not ours (a reply from another address) and is counted;
+* retries on no reply or a bad frame up to ``retries`` times;
+* broadcasts expect nothing and only wait the silence.
+
+Errors say what happened on the wire: "no reply within 600 ms after 3
+retries", "bad checksum at byte 18: expected 8AH, got 8BH", "reply from
+address 000000000162".  Counters per port and per meter record every step.
+"""
+
+import threading
+
+from drivers.counters import CounterSet
+from drivers.errors import BadFrameError, NoReplyError, WrongAddressError
+from protocols.common import ChecksumError, CodecError
+
+BITS_PER_BYTE = 11  # start, 8 data, parity, stop (8E1); 8N2 is 11 too
+
+
+class PortSettings:
+    """Line and timing settings of one port (protocols.md gives the defaults)."""
+
+    __slots__ = ("baud", "parity", "bytesize", "stopbits", "rs485", "echo", "reply_timeout",
+                 "byte_gap", "retries", "silence", "preamble")
+
+    def __init__(self, baud=2400, parity="E", bytesize=8, stopbits=1, rs485=None, echo=False,
+                 reply_timeout=1.0, byte_gap=0.5, retries=2, silence=0.02, preamble=None):
+        self.baud = baud
+        self.parity = parity
+        self.bytesize = bytesize
+        self.stopbits = stopbits
+        self.rs485 = rs485
+        self.echo = echo
+        self.reply_timeout = reply_timeout
+        self.byte_gap = byte_gap
+        self.retries = retries
+        self.silence = silence
+        self.preamble = preamble
+
+    def wire_time(self, nbytes):
+        return nbytes * BITS_PER_BYTE / float(self.baud)
+
+    def as_dict(self):
+        return dict((k, getattr(self, k)) for k in self.__slots__)
+
+
+class Exchange:
+    """What one transaction gave: the reply frame and how it went."""
+
+    __slots__ = ("frame", "attempts", "elapsed", "trace")
+
+    def __init__(self, frame, attempts, elapsed, trace):
+        self.frame = frame
+        self.attempts = attempts
+        self.elapsed = elapsed
+        self.trace = trace
+
+
+class Port:
+    """One owner of one line: transactions, counters, trace."""
+
+    def __init__(self, name, transport, clock, settings=None, trace=None):
+        self.name = name
+        self.transport = transport
+        self.clock = clock
+        self.settings = settings or PortSettings()
+        self.counters = CounterSet()
+        self.trace = trace          # callable(port, direction, bytes, monotonic) or None
+        self.lock = threading.RLock()
+        self._last_activity = None
+
+    # ---------------------------------------------------------------- life
+    def open(self):
+        if not self.transport.is_open:
+            self.transport.open()
+
+    def close(self):
+        self.transport.close()
+
+    def set_baud(self, baud):
+        with self.lock:
+            self.settings.baud = baud
+            self.transport.set_baud(baud)
+
+    # ---------------------------------------------------------------- wire
+    def _note(self, direction, data):
+        if self.trace is not None and data:
+            self.trace(self, direction, data, self.clock.monotonic())
+
+    def _quiet(self):
+        if self._last_activity is not None:
+            wait = self._last_activity + self.settings.silence - self.clock.monotonic()
+            if wait > 0:
+                self.clock.sleep(wait)
+
+    def _send(self, request, meter):
+        self._quiet()
+        self.transport.flush_input()
+        self.transport.write(request)
+        self._note("tx", request)
+        self.counters.add(meter, "bytes_out", len(request))
+        sent = self.clock.monotonic()
+        self._last_activity = sent + self.settings.wire_time(len(request))
+        return sent
+
+    def broadcast(self, request, meter=None):
+        """Send a frame that expects no reply (DL/T645 08H/16H to 99..99)."""
+        with self.lock:
+            self.open()
+            self._send(request, meter)
+            self.counters.add(meter, "broadcasts")
+            self._quiet()
+
+    def transact(self, request, deframer, accept=None, meter=None, reply_timeout=None,
+                 retries=None, byte_gap=None):
+        """Send ``request``, return an Exchange with the accepted reply frame.
+
+        Raises NoReplyError, BadFrameError or WrongAddressError after the last
+        retry; PortClosedError if the line itself fails.
+        """
+        s = self.settings
+        timeout = s.reply_timeout if reply_timeout is None else reply_timeout
+        tries = 1 + (s.retries if retries is None else retries)
+        gap = s.byte_gap if byte_gap is None else byte_gap
+        with self.lock:
+            self.open()
+            start = self.clock.monotonic()
+            trace = []
+            outcome = None
+            for attempt in range(1, tries + 1):
+                if attempt > 1:
+                    self.counters.add(meter, "retries")
+                self.counters.add(meter, "requests")
+                outcome = self._attempt(request, deframer, accept, meter, timeout, gap, trace)
+                if isinstance(outcome, bytes):
+                    self.counters.add(meter, "replies")
+                    self.counters.port.ok(self.clock.time())
+                    mc = self.counters.meter(meter)
+                    if mc is not None:
+                        mc.ok(self.clock.time())
+                    return Exchange(outcome, attempt, self.clock.monotonic() - start, trace)
+            err = self._failure(outcome, meter, timeout, tries)
+            self.counters.error(meter, str(err), err.frame and bytes.fromhex(err.frame))
+            raise err
+
+    def _attempt(self, request, deframer, accept, meter, timeout, gap, trace):
+        """One request/reply; the reply frame, or a tuple saying what went wrong."""
+        deframer.reset()
+        sent = self._send(request, meter)
+        trace.append(("tx", request, sent))
+        echo = request if self.settings.echo else b""
+        deadline = sent + self.settings.wire_time(len(request)) + timeout
+        received = b""
+        wrong = None
+        while True:
+            now = self.clock.monotonic()
+            if now >= deadline:
+                break
+            chunk = self.transport.read(512, deadline - now)
+            if not chunk:
+                continue
+            now = self.clock.monotonic()
+            self._note("rx", chunk)
+            trace.append(("rx", chunk, now))
+            self.counters.add(meter, "bytes_in", len(chunk))
+            if echo:
+                k = 0
+                while k < len(chunk) and k < len(echo) and chunk[k] == echo[k]:
+                    k += 1
+                if k == len(chunk) or k == len(echo):
+                    echo, chunk = echo[k:], chunk[k:]
+                else:
+                    echo = b""  # not an echo after all: keep everything
+            if not chunk:
+                continue
+            received += chunk
+            self._last_activity = now
+            deadline = max(deadline, now + gap)
+            for frame in deframer.feed(chunk):
+                why = accept(frame) if accept is not None else None
+                if why is None:
+                    return frame
+                wrong = (why, frame)
+                self.counters.add(meter, "wrong_address")
+        # what went wrong, for the error after the last attempt
+        if wrong is not None:
+            return ("wrong", wrong[0], wrong[1])
+        if received:
+            err = deframer.last_error
+            if isinstance(err, ChecksumError):
+                self.counters.add(meter, "checksum_errors")
+            else:
+                self.counters.add(meter, "framing_errors")
+            if err is None and deframer.need_more():
+                err = CodecError("frame cut short after %d bytes" % len(deframer.pending()))
+            return ("bad", err, received)
+        self.counters.add(meter, "timeouts")
+        return ("silent", None, None)
+
+    def _failure(self, outcome, meter, timeout, tries):
+        kind, detail, frame = outcome
+        where = dict(port=self.name, meter=meter, frame=frame.hex(" ").upper() if frame else None)
+        retries = tries - 1
+        if kind == "wrong":
+            return WrongAddressError("%s after %d retries" % (detail, retries),
+                                     hint="two meters share an address, or the archive has the "
+                                          "wrong one: check with scan", **where)
+        if kind == "bad":
+            return BadFrameError("%s (after %d retries)" % (detail or "no valid frame", retries),
+                                 hint="noise or a collision on the line: check wiring, "
+                                      "termination and that only one master polls", **where)
+        return NoReplyError("no reply within %d ms after %d retries" % (round(timeout * 1000), retries),
+                            hint="check the address, baud rate/parity, wiring and the meter's power",
+                            **where)
