@@ -7,7 +7,7 @@ import argparse
 import importlib
 import sys
 
-BENCHES = ("codecs",)
+BENCHES = ("codecs", "wire")
 
 
 def main(argv=None):

@@ -10,6 +10,8 @@ import click
 from gateway import __version__
 from gateway.cli_decode import decode
 from gateway.cli_demo import demo
+from gateway.cli_probe import probe, scan
+from gateway.cli_sim import sim
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
@@ -20,12 +22,17 @@ def cli():
     \b
     Examples:
       concentrator decode --protocol dlt645-2007 "68 61 01 00 00 00 00 68 91 08 33 33 34 33 59 33 33 33 8A 16"
+      concentrator probe /dev/ttyS1 -p dlt645-2007 -a 000012345678
+      concentrator scan /dev/ttyS1 -p dlt645-2007
       concentrator demo
     """
 
 
 cli.add_command(decode)
 cli.add_command(demo)
+cli.add_command(probe)
+cli.add_command(scan)
+cli.add_command(sim)
 
 
 def main():

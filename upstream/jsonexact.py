@@ -70,7 +70,10 @@ def _write(obj, out, indent, level):
             out.append("\n" + " " * (indent * level))
         out.append("]")
     elif isinstance(obj, float):
-        raise TypeError("float %r in exact JSON: meter values must be Decimal" % obj)
+        # counters, rates, seconds: never a meter value (those are Decimal/Num)
+        if obj != obj or obj in (float("inf"), float("-inf")):
+            raise ValueError("%r has no JSON form" % obj)
+        out.append(repr(obj))
     else:
         out.append(_plain.encode(obj))
 
