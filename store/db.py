@@ -1,0 +1,170 @@
+"""The SQLite file: connections, pragmas chosen for flash, schema and migrations.
+
+* WAL journal: readers never block the writer; a killed process loses no
+  committed transaction and leaves a consistent file.
+* ``synchronous=FULL`` by default: a commit survives a power cut, which
+  concentrator boards see often (``store.synchronous = "normal"`` trades
+  that for fewer flash writes).
+* ``auto_vacuum=INCREMENTAL``: pages freed by pruning go back to the file
+  system only when pruning asks for it, in bounded steps.
+* ``journal_size_limit`` caps the WAL file left behind after a checkpoint.
+* Reading tables are keyed by one integer that puts time first (see
+  ``store.codec``), so inserts append at the end of the B-tree and pages fill
+  completely: no index besides the key, no JSON per reading.
+
+One connection per thread (``threading.local``); writes take
+``BEGIN IMMEDIATE`` so two writers queue instead of deadlocking.
+"""
+
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+
+KINDS = ("realtime", "hourly", "daily", "monthly")
+
+SCHEMA = [
+    # version 1
+    """
+    CREATE TABLE meters (id INTEGER PRIMARY KEY, mid TEXT NOT NULL UNIQUE);
+    CREATE TABLE quantities (id INTEGER PRIMARY KEY, name TEXT NOT NULL, unit TEXT NOT NULL,
+                             vtype INTEGER NOT NULL, UNIQUE (name, unit));
+    CREATE TABLE texts (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+    CREATE TABLE r_realtime (key INTEGER PRIMARY KEY, value INTEGER, flags INTEGER, dt INTEGER);
+    CREATE TABLE r_hourly (key INTEGER PRIMARY KEY, value INTEGER, flags INTEGER, dt INTEGER);
+    CREATE TABLE r_daily (key INTEGER PRIMARY KEY, value INTEGER, flags INTEGER, dt INTEGER);
+    CREATE TABLE r_monthly (key INTEGER PRIMARY KEY, value INTEGER, flags INTEGER, dt INTEGER);
+    CREATE TABLE events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, type TEXT NOT NULL,
+                         severity TEXT NOT NULL, meter TEXT, detail TEXT);
+    CREATE TABLE logs (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, category INTEGER NOT NULL,
+                       message TEXT NOT NULL, detail TEXT);
+    CREATE INDEX logs_by_category ON logs (category, ts);
+    CREATE TABLE outbox (id INTEGER PRIMARY KEY, stream INTEGER NOT NULL, ref INTEGER NOT NULL);
+    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+    CREATE TABLE gaps (meter_id INTEGER NOT NULL, kind INTEGER NOT NULL, ts INTEGER NOT NULL,
+                       attempts INTEGER NOT NULL, failed INTEGER NOT NULL,
+                       PRIMARY KEY (meter_id, kind, ts)) WITHOUT ROWID;
+    """,
+]
+
+VERSION = len(SCHEMA)
+
+
+class SchemaError(Exception):
+    """The file belongs to a newer version of the product, or is not ours."""
+
+
+class Database:
+    """Connections to one SQLite file, migrated to the current schema."""
+
+    def __init__(self, path, synchronous="full"):
+        self.path = str(path)
+        if synchronous not in ("full", "normal"):
+            raise ValueError("store.synchronous is full or normal, not %r" % synchronous)
+        self.synchronous = synchronous
+        self._local = threading.local()
+        self._all = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        directory = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(directory, exist_ok=True)
+        self._migrate()
+
+    # ----------------------------------------------------------- connections
+    def connect(self):
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = sqlite3.connect(self.path, isolation_level=None, timeout=30,
+                                check_same_thread=False)
+            c.execute("PRAGMA busy_timeout = 30000")
+            c.execute("PRAGMA synchronous = %s" % self.synchronous.upper())
+            c.execute("PRAGMA foreign_keys = OFF")
+            c.execute("PRAGMA journal_size_limit = 4194304")
+            c.execute("PRAGMA cache_size = -2000")   # 2 MB per connection: small boards
+            self._local.conn = c
+            with self._lock:
+                self._all.append(c)
+        return c
+
+    @contextmanager
+    def write(self):
+        """A write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on error).
+
+        Writers of this process queue on a Python lock: SQLite's own busy
+        handler would make a second writer sleep in milliseconds steps.
+        """
+        c = self.connect()
+        with self._write_lock:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                yield c
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            c.execute("COMMIT")
+
+    def close(self):
+        with self._lock:
+            for c in self._all:
+                try:
+                    c.close()
+                except sqlite3.Error:
+                    pass
+            self._all = []
+        self._local = threading.local()
+
+    # ------------------------------------------------------------- schema
+    def _migrate(self):
+        c = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        try:
+            fresh = c.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+            if fresh:
+                # must precede the first table: page layout for incremental vacuum
+                c.execute("PRAGMA auto_vacuum = INCREMENTAL")
+                c.execute("PRAGMA page_size = 4096")
+            mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise SchemaError("%s: cannot use WAL journal (%s): is it on a network or "
+                                  "read-only file system?" % (self.path, mode))
+            version = c.execute("PRAGMA user_version").fetchone()[0]
+            if version > VERSION:
+                raise SchemaError("%s has schema version %d, this program knows %d: upgrade the "
+                                  "program or restore a backup" % (self.path, version, VERSION))
+            if not fresh and version == 0:
+                raise SchemaError("%s is not a concentrator store (no schema version)" % self.path)
+            for v in range(version, VERSION):
+                c.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _statements(SCHEMA[v]):
+                        c.execute(statement)
+                    c.execute("PRAGMA user_version = %d" % (v + 1))
+                    c.execute("COMMIT")
+                except BaseException:
+                    c.execute("ROLLBACK")
+                    raise
+        except sqlite3.DatabaseError as err:
+            raise SchemaError("%s: %s (not a SQLite store, or damaged: restore a backup)"
+                              % (self.path, err)) from err
+        finally:
+            c.close()
+
+    # -------------------------------------------------------------- size
+    def usage(self):
+        """Bytes used by the file (pages in use), free pages, WAL size."""
+        c = self.connect()
+        page = c.execute("PRAGMA page_size").fetchone()[0]
+        pages = c.execute("PRAGMA page_count").fetchone()[0]
+        free = c.execute("PRAGMA freelist_count").fetchone()[0]
+        try:
+            wal = os.path.getsize(self.path + "-wal")
+        except OSError:
+            wal = 0
+        return {"bytes": (pages - free) * page, "file_bytes": pages * page, "free_bytes": free * page,
+                "wal_bytes": wal, "page_size": page}
+
+    def integrity_check(self):
+        return self.connect().execute("PRAGMA integrity_check").fetchone()[0]
+
+
+def _statements(script):
+    return [s.strip() for s in script.split(";") if s.strip()]

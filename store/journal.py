@@ -1,0 +1,111 @@
+"""Events, the five logs, and small persisted state (key -> JSON value).
+
+Events are the alarms and notices of mqtt.md (``meter_offline``,
+``store_full`` ...): each gets an outbox entry so it goes upstream.  Logs are
+the concentrator's own records, per category (Q/GDW: acquisition,
+statistics, modification, operation, login), kept locally.
+"""
+
+import json
+from decimal import Decimal
+
+from store.readings import EVENT_STREAM
+
+LOG_CATEGORIES = ("acquisition", "statistics", "modification", "operation", "login")
+_CATEGORY = dict((c, i) for i, c in enumerate(LOG_CATEGORIES))
+SEVERITIES = ("info", "warning", "critical")
+
+
+def _json(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+def _default(obj):
+    if isinstance(obj, Decimal) or type(obj).__name__ == "Num":
+        return str(obj)
+    if isinstance(obj, (set, tuple)):
+        return list(obj)
+    raise TypeError("%r is not JSON" % (obj,))
+
+
+class Journal:
+    """Mixin of store.Store: events, logs, state."""
+
+    def put_event(self, ts, type, severity="warning", meter=None, detail=None):
+        """Store an event (and queue it upstream); returns its id."""
+        if severity not in SEVERITIES:
+            raise ValueError("severity is one of %s" % ", ".join(SEVERITIES))
+        with self.write() as c:
+            cur = c.execute("INSERT INTO events (ts, type, severity, meter, detail) VALUES (?, ?, ?, ?, ?)",
+                            (int(ts), type, severity, meter, _json(detail or {})))
+            eid = cur.lastrowid
+            c.execute("INSERT INTO outbox (stream, ref) VALUES (?, ?)", (EVENT_STREAM, eid))
+        return eid
+
+    def events(self, start=None, end=None, type=None, meter=None, limit=None):
+        sql = "SELECT id, ts, type, severity, meter, detail FROM events WHERE 1"
+        args = []
+        if start is not None:
+            sql += " AND ts >= ?"
+            args.append(int(start))
+        if end is not None:
+            sql += " AND ts < ?"
+            args.append(int(end))
+        if type is not None:
+            sql += " AND type = ?"
+            args.append(type)
+        if meter is not None:
+            sql += " AND meter = ?"
+            args.append(meter)
+        sql += " ORDER BY id"
+        if limit:
+            sql += " LIMIT %d" % int(limit)
+        return [self._event(row) for row in self.connect().execute(sql, args)]
+
+    def event(self, eid):
+        row = self.connect().execute("SELECT id, ts, type, severity, meter, detail FROM events "
+                                     "WHERE id = ?", (eid,)).fetchone()
+        return None if row is None else self._event(row)
+
+    @staticmethod
+    def _event(row):
+        eid, ts, type_, severity, meter, detail = row
+        return {"id": eid, "ts": ts, "type": type_, "severity": severity, "meter": meter,
+                "detail": json.loads(detail) if detail else {}}
+
+    def log(self, category, ts, message, detail=None):
+        if category not in _CATEGORY:
+            raise ValueError("log category is one of %s, not %r" % (", ".join(LOG_CATEGORIES), category))
+        with self.write() as c:
+            c.execute("INSERT INTO logs (ts, category, message, detail) VALUES (?, ?, ?, ?)",
+                      (int(ts), _CATEGORY[category], message,
+                       None if detail is None else _json(detail)))
+
+    def logs(self, category, start=None, end=None, limit=None):
+        if category not in _CATEGORY:
+            raise ValueError("log category is one of %s, not %r" % (", ".join(LOG_CATEGORIES), category))
+        sql = "SELECT id, ts, message, detail FROM logs WHERE category = ?"
+        args = [_CATEGORY[category]]
+        if start is not None:
+            sql += " AND ts >= ?"
+            args.append(int(start))
+        if end is not None:
+            sql += " AND ts < ?"
+            args.append(int(end))
+        sql += " ORDER BY category, ts, id"
+        if limit:
+            sql += " LIMIT %d" % int(limit)
+        return [{"id": i, "ts": ts, "category": category, "message": m,
+                 "detail": json.loads(d) if d else None}
+                for i, ts, m, d in self.connect().execute(sql, args)]
+
+    def get_state(self, key, default=None):
+        row = self.connect().execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_state(self, key, value, c=None):
+        if c is not None:
+            c.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, _json(value)))
+            return
+        with self.write() as c:
+            c.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, _json(value)))

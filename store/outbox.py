@@ -1,0 +1,51 @@
+"""The outbox: what has been committed but not yet acknowledged upstream.
+
+Each new reading or event gets a row ``(id, stream, ref)`` in the same
+transaction that stores it; ``id`` grows with every commit, so the outbox
+lists committed records in commit order whatever their timestamps (a value
+caught up for last week comes after today's).  The uplink (upstream/) builds
+batches from the oldest ids and removes them when the broker or the master
+station acknowledges; what is still in the outbox is what pruning must not
+drop unless the byte budget forces it.
+"""
+
+from store.db import KINDS
+from store.readings import EVENT_STREAM
+
+STREAM_NAMES = KINDS + ("event",)
+
+
+class Outbox:
+    """Mixin of store.Store."""
+
+    def outbox_pending(self, after_id=0, limit=200, streams=None):
+        """[(id, stream name, record)] oldest first, ids > ``after_id``."""
+        sql = "SELECT id, stream, ref FROM outbox WHERE id > ?"
+        args = [after_id]
+        if streams:
+            sql += " AND stream IN (%s)" % ",".join(str(STREAM_NAMES.index(s)) for s in streams)
+        sql += " ORDER BY id LIMIT ?"
+        args.append(int(limit))
+        out = []
+        for oid, stream, ref in self.connect().execute(sql, args):
+            name = STREAM_NAMES[stream]
+            rec = self.event(ref) if stream == EVENT_STREAM else self.by_key(name, ref)
+            if rec is not None:        # pruned under budget pressure meanwhile
+                out.append((oid, name, rec))
+        return out
+
+    def outbox_remove(self, ids):
+        ids = list(ids)
+        with self.write() as c:
+            for k in range(0, len(ids), 500):
+                chunk = ids[k:k + 500]
+                c.execute("DELETE FROM outbox WHERE id IN (%s)" % ",".join("?" * len(chunk)), chunk)
+
+    def outbox_remove_upto(self, last_id):
+        with self.write() as c:
+            c.execute("DELETE FROM outbox WHERE id <= ?", (last_id,))
+
+    def outbox_depth(self):
+        """(number of entries, oldest id or None)."""
+        n, oldest = self.connect().execute("SELECT count(*), min(id) FROM outbox").fetchone()
+        return n, oldest
