@@ -1,0 +1,208 @@
+"""The parameters, declared: one row per key (key, type, default, constraint, description).
+
+Adding a parameter is adding one row to ``PARAMS`` (or to ``EXTRA`` below,
+where the uplink rows go).  Types and how values are stored in JSON:
+
+=========  ==========================================  =========================
+type       constraint                                  stored as
+=========  ==========================================  =========================
+int        ``Range(lo, hi)``                           JSON integer
+decimal    ``Range(lo, hi, lo_open=True)``             string of digits ("5")
+bool       None                                        true / false
+str        ``Choices(...)`` or ``Regex(pattern, ..)``  string
+list       ``Items(...)``: choices or quantity names   array of strings
+time       None                                        "HH:MM"
+=========  ==========================================  =========================
+
+Lists of quantity names are checked with the ``quantity_unit`` callable the
+caller passes (``protocols.quantities.unit_of``): ``store/`` may not import
+``protocols/``.  Without it only the form of a name is checked.
+"""
+
+import collections
+import re
+
+from store.coerce import decimal_text, to_bool, to_decimal, to_int, to_list, to_text, to_time
+
+Param = collections.namedtuple("Param", "key type default constraint description")
+TYPES = ("int", "decimal", "bool", "str", "list", "time")
+_QUANTITY_FORM = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\Z")
+
+
+class Range:
+    """lo <= value <= hi (``lo_open``: lo < value)."""
+
+    def __init__(self, lo=None, hi=None, lo_open=False):
+        self.lo, self.hi, self.lo_open = lo, hi, lo_open
+
+    def check(self, value):
+        if self.lo is not None and (value <= self.lo if self.lo_open else value < self.lo):
+            return False
+        return self.hi is None or value <= self.hi
+
+    def text(self):
+        if self.lo_open and self.hi is None:
+            return "> %s" % self.lo
+        if self.hi is None:
+            return ">= %s" % self.lo
+        return "%s..%s" % (self.lo, self.hi)
+
+
+class Choices:
+    def __init__(self, *values):
+        self.values = values
+
+    def text(self):
+        return "one of %s" % ", ".join(v if v else '"" (empty)' for v in self.values)
+
+
+class Regex:
+    def __init__(self, pattern, text):
+        self.pattern, self.allowed = re.compile(pattern), text
+
+    def text(self):
+        return self.allowed
+
+
+class Items:
+    """Items of a list: one of ``choices``, or quantity names when ``choices`` is None."""
+
+    def __init__(self, *choices):
+        self.choices = choices or None
+
+    def text(self):
+        if self.choices:
+            return "a list of %s (a,b or a JSON array; empty for none)" % ", ".join(self.choices)
+        return "a list of quantity names such as energy.active.import.total"
+
+
+_HOST = Regex(r"(|[A-Za-z0-9]([A-Za-z0-9.-]{0,252})(:[0-9]{1,5})?)\Z",
+              "a host name or address (optionally :port), or empty for none")
+_DAYS = Range(1, 36600)
+
+_E_DAY = ["energy.active.import.total"] + ["energy.active.import.t%d" % t for t in (1, 2, 3, 4)] \
+    + ["energy.active.export.total"]
+_HEAT = ["heat.energy.total", "volume.total"]
+# kind: {which: default quantities}
+ITEMS = (
+    ("electricity", (("realtime", ["energy.active.import.total", "voltage.a", "current.a",
+                                   "power.active.total"]),
+                     ("hourly", ["energy.active.import.total", "energy.active.export.total"]),
+                     ("daily", _E_DAY), ("monthly", _E_DAY))),
+    ("water", tuple((w, ["volume.total"]) for w in ("realtime", "hourly", "daily", "monthly"))),
+    ("gas", tuple((w, ["volume.total"]) for w in ("realtime", "hourly", "daily", "monthly"))),
+    ("heat", (("realtime", _HEAT + ["heat.power", "flow.rate", "temperature.supply",
+                                    "temperature.return"]),
+              ("hourly", _HEAT), ("daily", _HEAT), ("monthly", _HEAT))),
+)
+
+P = Param
+PARAMS = (
+    P("plan.realtime_interval_min", "int", 15, Range(0, 1440), "real-time reading every N minutes; 0 = off"),
+    P("plan.realtime_interval_by_port", "str", "", Regex(
+        r"(|[A-Za-z0-9_.-]+=[0-9]{1,4}(,[A-Za-z0-9_.-]+=[0-9]{1,4})*)\Z",
+        "port=minutes pairs separated by commas (e.g. bus4=60,radio=240), or empty"),
+      "per-port real-time interval overriding plan.realtime_interval_min (0 = off)"),
+    P("plan.hourly", "bool", True, None, "freeze hourly values"),
+    P("plan.daily", "bool", True, None, "freeze daily values"),
+    P("plan.monthly", "bool", True, None, "freeze monthly (settlement-day) values"),
+    P("plan.hourly_offset_min", "int", 1, Range(0, 59), "start hourly reading N minutes after the hour"),
+    P("plan.daily_offset_min", "int", 5, Range(0, 720), "start daily reading N minutes after midnight"),
+    P("plan.monthly_offset_min", "int", 10, Range(0, 1440), "start monthly reading N minutes after the settlement boundary"),
+    P("plan.broadcast_freeze", "list", [], Items("hourly", "daily", "monthly"), "freezes announced by a broadcast freeze command"),
+) + tuple(
+    P("plan.items.%s.%s" % (kind, which), "list", items, Items(),
+      "quantities read from %s meters for %s values" % (kind, which))
+    for kind, rows in ITEMS for which, items in rows
+) + (
+    P("freeze.settlement_day", "int", 1, Range(1, 28), "monthly settlement day (1..28)"),
+    P("freeze.settlement_hour", "int", 0, Range(0, 23), "monthly settlement hour"),
+    P("time.tz_offset_min", "int", 480, Range(-720, 840), "local time offset from UTC in minutes (480 = UTC+8)"),
+    P("catchup.hourly_hours", "int", 48, Range(0, 254), "fill missing hourly values up to N hours back"),
+    P("catchup.daily_days", "int", 62, Range(0, 62), "fill missing daily values up to N days back"),
+    P("catchup.monthly_months", "int", 12, Range(0, 12), "fill missing monthly values up to N months back"),
+    P("catchup.recheck_days", "int", 3, Range(0, 62), "look again for gaps in the last N days"),
+    P("catchup.attempts", "int", 3, Range(1, 10), "attempts per missing value and round"),
+    P("clock.check_time", "time", "02:30", None, "daily meter clock check, local HH:MM"),
+    P("clock.deviation_threshold_s", "int", 60, Range(1, 86400), "meter clock deviation that raises an event"),
+    P("clock.correct_meters", "bool", False, None, "set meter clocks that deviate"),
+    P("clock.broadcast_limit_s", "int", 300, Range(1, 300), "largest deviation corrected by broadcast time sync"),
+    P("clock.ntp_server", "str", "", _HOST, "NTP server for the concentrator clock; empty = none"),
+    P("health.offline_after", "int", 3, Range(1, 100), "failed rounds before meter_offline"),
+    P("health.abnormal_factor", "decimal", "5", Range(1, None, lo_open=True), "consumption above N x the usual raises consumption_abnormal"),
+    P("health.zero_days", "int", 3, Range(1, 62), "days without consumption before consumption_zero"),
+    P("retention.realtime_days", "int", 7, _DAYS, "keep real-time values N days"),
+    P("retention.hourly_days", "int", 45, _DAYS, "keep hourly values N days"),
+    P("retention.daily_days", "int", 400, _DAYS, "keep daily values N days"),
+    P("retention.monthly_days", "int", 3660, _DAYS, "keep monthly values N days"),
+    P("store.budget_mb", "int", 64, Range(16, 100000), "hard size limit of the reading store in MB"),
+    P("store.synchronous", "str", "full", Choices("full", "normal"), "SQLite synchronous mode"),
+)
+# the uplink.* rows are added here, one line each
+EXTRA = ()
+
+ALL = PARAMS + EXTRA
+BY_KEY = dict((p.key, p) for p in ALL)
+
+
+def allowed(param):
+    """What values ``param`` takes, in words (for messages and ``params get``)."""
+    c = param.constraint
+    if param.type == "int":
+        return "a whole number %s" % c.text() if c else "a whole number"
+    if param.type == "decimal":
+        return "a decimal number %s" % c.text() if c else "a decimal number"
+    if param.type == "bool":
+        return "true or false"
+    if param.type == "time":
+        return "a time of day HH:MM"
+    if param.type == "list":
+        return c.text() if c else "a list of names"
+    return c.text() if c else "text"
+
+
+def coerce(param, value, quantity_unit=None):
+    """The stored value of ``value`` for ``param``, or ValueError saying why not."""
+    t, c = param.type, param.constraint
+    if t == "int":
+        v = to_int(value)
+        if c and not c.check(v):
+            raise ValueError("out of range")
+        return v
+    if t == "decimal":
+        d = to_decimal(value)
+        if c and not c.check(d):
+            raise ValueError("out of range")
+        return decimal_text(d)
+    if t == "bool":
+        return to_bool(value)
+    if t == "time":
+        return to_time(value)
+    if t == "list":
+        items = to_list(value)
+        for item in items:
+            _check_item(c, item, quantity_unit)
+        dup = sorted(set(i for i in items if items.count(i) > 1))
+        if dup:
+            raise ValueError("%s is listed twice" % dup[0])
+        return items
+    text = to_text(value)
+    if isinstance(c, Choices):
+        lowered = dict((v.lower(), v) for v in c.values)
+        if text.lower() not in lowered:
+            raise ValueError("not allowed")
+        return lowered[text.lower()]
+    if isinstance(c, Regex) and not c.pattern.match(text):
+        raise ValueError("not allowed")
+    return text
+
+
+def _check_item(c, item, quantity_unit):
+    if c is not None and c.choices:
+        if item not in c.choices:
+            raise ValueError("%r is not one of %s" % (item, ", ".join(c.choices)))
+    elif quantity_unit is not None:
+        if quantity_unit(item) is None:
+            raise ValueError("%r is not a quantity name" % item)
+    elif not _QUANTITY_FORM.match(item):
+        raise ValueError("%r is not a quantity name" % item)
