@@ -77,12 +77,15 @@ class Cjt188Reader:
 
     def read(self, quantities=None, period=None):
         """Value records (all of 901F, or those named); period "settlement:N"
-        reads history month N (D120 + N - 1) for N >= 2."""
+        reads history month N (D120 + N - 1, the value frozen at the N-th most
+        recent settlement day) for N >= 2; N = 1 comes with 901F."""
         if period and period.startswith("settlement:") and int(period.split(":")[1]) > 1:
-            month = int(period.split(":")[1]) - 1
+            month = int(period.split(":")[1])
             reply = self.read_history(month)
-        else:
-            reply = self.read_current()
+            recs = [dict(r, period=period) for r in reply.get("values", [])
+                    if r.get("quantity") and r.get("period") == "settlement:%d" % month]
+            return [r for r in recs if not quantities or r["quantity"] in quantities]
+        reply = self.read_current()
         recs = reply.get("values", [])
         if period:
             recs = [r for r in recs if r.get("period") == period]

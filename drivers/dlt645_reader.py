@@ -106,10 +106,14 @@ class Dlt645Reader:
         """Records for the named quantities (one read per DI, blocks shared);
         DEFAULT_QUANTITIES when None."""
         quantities = quantities or DEFAULT_QUANTITIES[self.edition]
+        dis = [(q, self.codec.di_for(q, period)) for q in quantities]
+        if all(di is None for _, di in dis):
+            self.di_for(quantities[0], period)      # raises NotSupportedError, naming it
         out = []
         done = {}
-        for q in quantities:
-            di = self.di_for(q, period)
+        for q, di in dis:
+            if di is None:
+                continue                            # this edition has no such quantity
             if di not in done:
                 done[di] = self.read_di(di)
             recs = [r for r in done[di] if r["quantity"] == q]

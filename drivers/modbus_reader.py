@@ -10,7 +10,7 @@ timeout, CRC error and exception reply.
 
 import minimalmodbus
 
-from drivers.errors import BadFrameError, MeterRefusedError, NoReplyError
+from drivers.errors import BadFrameError, MeterRefusedError, NoReplyError, NotSupportedError
 from protocols import modbus_profiles as profiles
 
 
@@ -74,7 +74,15 @@ class ModbusReader:
         raise last
 
     def read(self, quantities=None, period=None):
-        """Value records for the named quantities (all of the map when None)."""
+        """Value records for the named quantities the map has (all of it when
+        None); NotSupportedError when it has none of them."""
+        if quantities:
+            offered = set(r[0] for r in self.rows)
+            have = [q for q in quantities if q in offered]
+            if not have:
+                raise NotSupportedError("the register map has none of %s" % ", ".join(quantities),
+                                        port=self.port.name, meter=self.address)
+            quantities = have
         plan = profiles.plan_reads(self.rows, quantities, max_gap=self.max_gap)
         with self.port.lock:
             inst = self._instrument()

@@ -74,6 +74,31 @@ def collide(family, answers):
     return delay, data
 
 
+def _target(family, frame):
+    """The one address a request frame names (as meters write it), or None
+    when it may be for several (wildcard, broadcast, secondary selection)."""
+    try:
+        if family == "dlt645":
+            a = bytes(reversed(frame[1:7])).hex().upper()
+            return None if "A" in a or a == "999999999999" else a
+        if family == "cjt188":
+            a = bytes(reversed(frame[2:9])).hex().upper()
+            return None if "A" in a else a
+        if family == "mbus":
+            if frame[:1] == b"\x10":
+                a = frame[2]
+            elif frame[:1] == b"\x68":
+                a = frame[5]
+            else:
+                return None
+            return None if a >= 251 else str(a)
+        if family == "modbus":
+            return None if frame[0] == 0 else str(frame[0])
+    except IndexError:
+        return None
+    return None
+
+
 class Bus:
     """Meters sharing one line (see module docstring)."""
 
@@ -85,6 +110,8 @@ class Bus:
         self.meters = []
         self.deframers = {}
         self.counters = {"frames": 0, "answered": 0, "silent": 0, "collisions": 0}
+        self._index = None
+        self._indexed = []
         for m in meters:
             self.add(m)
 
@@ -93,9 +120,29 @@ class Bus:
         if family not in self.deframers:
             self.deframers[family] = new_deframer(family)
         self.meters.append(meter)
+        self._index = None
 
     def remove(self, meter):
         self.meters.remove(meter)
+        self._index = None
+
+    # A request names one address; looking it up beats asking every meter
+    # (256 meters on a bus would each decode every frame).  Wildcards,
+    # broadcasts and M-Bus secondary addressing still go to all of them.
+    def _build_index(self):
+        index = {}
+        for m in self.meters:
+            index.setdefault((FAMILIES[m.protocol], m.address), []).append(m)
+        self._index = index
+        self._indexed = [(m, m.address) for m in self.meters]
+
+    def _candidates(self, family, frame):
+        if self._index is None or any(m.address != a for m, a in self._indexed):
+            self._build_index()
+        key = _target(family, frame)
+        if key is None:
+            return [m for m in self.meters if FAMILIES[m.protocol] == family]
+        return self._index.get((family, key), ())
 
     def reset(self):
         """Forget partial frames (a line break, a new port open)."""
@@ -115,8 +162,8 @@ class Bus:
         self.counters["frames"] += 1
         now = self.clock.time()
         answers = []
-        for m in self.meters:
-            if FAMILIES[m.protocol] != family or not m.addressed(frame):
+        for m in self._candidates(family, frame):
+            if not m.addressed(frame):
                 continue
             reply = m.handle(frame)
             if reply is None:

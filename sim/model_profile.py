@@ -7,18 +7,21 @@ and gas.  The rate of hour ``h`` of local day ``d`` is::
     base * factors[h] * (100 + v(d)) // 10000
 
 ``factors`` are 24 integer percentages of ``base``; ``v(d)`` is a day's
-variation in percent, drawn from ``random.Random(seed * 1000003 + d)`` within
-``[-variation, +variation]``, so any instant's rate is a pure function of
-(profile, seed, time) and reruns agree.
+variation in percent, a hash of (seed, d) within ``[-variation, +variation]``,
+so any instant's rate is a pure function of (profile, seed, time) and reruns
+agree.
 
 An ``Integrator`` sums a profile exactly, in integer rate-seconds (W.s, or
 (L/h).s), split by tariff bands of the hour of day: ``at(t)`` is the list of
-per-tariff integrals from the start of the anchor day to ``floor(t)``.  Day
-sums are cached, so a register can be asked for any instant of a year of
-history cheaply.
+per-tariff integrals from the start of the anchor day to ``floor(t)``.
+Cumulative sums are kept every ``CHECKPOINT`` days in a compact array and a
+day's rates depend only on its variation percent (a few dozen values, each
+computed once), so a thousand meters with a year of
+history each stay within a few megabytes (the bench runs in the agent's
+process when it measures the agent) while any instant stays cheap to ask.
 """
 
-import random
+from array import array
 
 FLAT = (100,) * 24
 
@@ -46,6 +49,21 @@ TOU_BANDS = (4, 4, 4, 4, 4, 4, 4, 3, 2, 2, 1, 3,
 
 DAY = 86400
 HOUR = 3600
+CHECKPOINT = 16        # days between stored cumulative sums
+
+# Shared by every meter: rates by (base, factors, percent) and day sums by
+# (rates, tariff bands).  Meters of one kind share a shape, so these stay small.
+_RATES = {}
+_SUMS = {}
+
+
+def _variation(seed, day, spread):
+    """A day's variation in percent: a cheap, well-mixed hash of (seed, day)."""
+    x = (seed * 0x9E3779B1 + day * 0x85EBCA77) & 0xFFFFFFFF
+    x ^= x >> 15
+    x = (x * 0x2C1B3C6D) & 0xFFFFFFFF
+    x ^= x >> 12
+    return x % (2 * spread + 1) - spread
 
 
 class LoadProfile:
@@ -63,7 +81,7 @@ class LoadProfile:
         self.factors = factors
         self.variation = variation
         self.seed = int(seed)
-        self._days = {}
+        pass
 
     @classmethod
     def default(cls, kind, seed=0):
@@ -86,16 +104,17 @@ class LoadProfile:
             return cls(spec, DEFAULTS[kind][1], 0, seed)
         raise ValueError("a profile is a LoadProfile, a dict or a base rate, got %r" % (spec,))
 
+    def day_key(self, day):
+        """What makes a day's rates: its variation percent (a few dozen values)."""
+        return 100 + _variation(self.seed, day, self.variation) if self.variation else 100
+
     def day_rates(self, day):
         """The 24 hourly rates of local day number ``day`` (days since 1970-01-01)."""
-        rates = self._days.get(day)
+        pct = self.day_key(day)
+        key = (self.base, self.factors, pct)
+        rates = _RATES.get(key)
         if rates is None:
-            pct = 100
-            if self.variation:
-                rnd = random.Random(self.seed * 1000003 + day)
-                pct += rnd.randint(-self.variation, self.variation)
-            rates = tuple(self.base * f * pct // 10000 for f in self.factors)
-            self._days[day] = rates
+            rates = _RATES[key] = tuple(self.base * f * pct // 10000 for f in self.factors)
         return rates
 
     def rate(self, t, tz_offset):
@@ -114,13 +133,17 @@ class ScaledProfile:
         self.profile = profile
         self.num = num
         self.den = den
-        self._days = {}
+        pass
+
+    def day_key(self, day):
+        return self.profile.day_key(day)
 
     def day_rates(self, day):
-        rates = self._days.get(day)
+        base = self.profile.day_rates(day)
+        key = (base, self.num, self.den)
+        rates = _RATES.get(key)
         if rates is None:
-            rates = tuple(r * self.num // self.den for r in self.profile.day_rates(day))
-            self._days[day] = rates
+            rates = _RATES[key] = tuple(r * self.num // self.den for r in base)
         return rates
 
     def rate(self, t, tz_offset):
@@ -147,22 +170,52 @@ class Integrator:
             raise ValueError("tariff bands are 24 tariff numbers 1..n")
         self.n = max(self.bands)
         self.anchor_day = (int(anchor // 1) + self.tz) // DAY
-        self._cum = [[0] * self.n]          # integral at the start of anchor_day + i
+        # integrals at the start of anchor_day + k*CHECKPOINT, n per checkpoint
+        self._marks = array("q", [0] * self.n)
+        self._recent = {}               # a few day indexes -> their start-of-day sums
 
     def _day_sums(self, day):
-        sums = [0] * self.n
         rates = self.profile.day_rates(day)
-        for h in range(24):
-            sums[self.bands[h] - 1] += rates[h] * HOUR
+        key = (rates, self.bands)
+        sums = _SUMS.get(key)
+        if sums is None:
+            sums = [0] * self.n
+            for h in range(24):
+                sums[self.bands[h] - 1] += rates[h] * HOUR
+            sums = _SUMS[key] = tuple(sums)
         return sums
 
     def _cum_at(self, i):
-        cum = self._cum
-        while len(cum) <= i:
-            prev = cum[-1]
-            day_sums = self._day_sums(self.anchor_day + len(cum) - 1)
-            cum.append([prev[k] + day_sums[k] for k in range(self.n)])
-        return cum[i]
+        """Per-tariff integral at the start of day anchor_day + i."""
+        recent = self._recent
+        if i in recent:
+            return recent[i]
+        n = self.n
+        marks = self._marks
+        while len(marks) // n <= i // CHECKPOINT:
+            k = len(marks) // n - 1
+            cum = list(marks[k * n:(k + 1) * n])
+            first = self.anchor_day + k * CHECKPOINT
+            for d in range(first, first + CHECKPOINT):
+                sums = self._day_sums(d)
+                for b in range(n):
+                    cum[b] += sums[b]
+            marks.extend(cum)
+        # step from the nearest day known at or before i (a recent one, or a checkpoint)
+        k = i // CHECKPOINT
+        start, cum = k * CHECKPOINT, None
+        for j in recent:
+            if start <= j <= i and (cum is None or j > start):
+                start, cum = j, recent[j]
+        cum = list(cum) if cum is not None else list(marks[k * n:(k + 1) * n])
+        for d in range(self.anchor_day + start, self.anchor_day + i):
+            sums = self._day_sums(d)
+            for b in range(n):
+                cum[b] += sums[b]
+        if len(recent) >= 6:
+            recent.pop(next(iter(recent)))
+        recent[i] = cum
+        return cum
 
     def at(self, t):
         """Per-tariff integral (rate-seconds) up to ``floor(t)``."""

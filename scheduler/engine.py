@@ -1,0 +1,308 @@
+"""The acquisition engine: plans, boundaries, catch-up, workers, time.
+
+Threads (architecture: Concurrency): one worker per bus and one scheduler.
+The scheduler wakes at the next due instant (a boundary plus its offset, the
+next real-time slot, the hourly catch-up pass, the daily clock check and
+maintenance) and queues jobs; workers run them in priority order.  Under a
+``VirtualClock(auto=True)`` every thread sleeps on the clock, so when all are
+idle time jumps to the next due instant and a month runs in minutes.
+
+Boundaries are never skipped or doubled by clock jumps: each kind remembers
+the last boundary it queued (persisted); a jump forward turns the boundaries
+in between into catch-up holes, a jump back queues nothing until time passes
+the last one again, and the store keeps one value per boundary anyway.
+"""
+
+import logging
+import threading
+
+from scheduler import jobs
+from scheduler.acquire import Acquirer
+from scheduler.frozen import READ_WINDOW
+from scheduler.catchup import Catchup
+from scheduler.health import Health
+from scheduler.jobs import Job, JobQueue
+from scheduler.plan import FROZEN, Plan
+from scheduler.timekeeping import Timekeeping
+from scheduler.worker import Worker
+
+log = logging.getLogger(__name__)
+HEARTBEAT = 300
+CATCHUP_MINUTE = 30 * 60          # hourly catch-up pass at hh:30
+RECHECK_AT = 3600                 # daily re-check of recent daily values at 01:00
+MAINTENANCE_AT = 3 * 3600 + 600   # retention and budget at 03:10
+
+
+class Engine:
+    """Composes store, archive, parameters, buses and clock into the agent's core."""
+
+    def __init__(self, clock, store, archive, params, buses, radio=None):
+        """``buses``: {name: drivers.port.Port}; ``radio``: (name, RadioModule) or None."""
+        self.clock = clock
+        self.store = store
+        self.archive = archive
+        self.params = params
+        self.plan = Plan(params)
+        self._params_rev = getattr(params, "revision", None)
+        self.health = Health(store, params, clock)
+        self.catchup = Catchup(self)
+        self.timekeeping = Timekeeping(self)
+        self.acquirer = Acquirer(self)
+        self.radio_name = radio[0] if radio else None
+        self.queues = {}
+        self.workers = {}
+        all_buses = dict(buses)
+        if radio:
+            all_buses[radio[0]] = radio[1]
+        for name, bus in all_buses.items():
+            q = JobQueue(clock)
+            self.queues[name] = q
+            self.workers[name] = Worker(self, name, bus, q)
+        self.buses = all_buses
+        self._meters = None
+        self._meters_rev = None
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = None
+        self.last = dict(store.get_state("scheduler.last", {}))
+        self.marks = {}
+
+    # ------------------------------------------------------------ archive
+    def archive_revision(self):
+        return getattr(self.archive, "revision", None)
+
+    def archive_meters(self):
+        rev = self.archive_revision()
+        if self._meters is None or rev != self._meters_rev:
+            self._meters = self.archive.list()
+            self._meters_rev = rev
+        return self._meters
+
+    def meter(self, meter_id):
+        for m in self.archive_meters():
+            if m["id"] == meter_id:
+                return m
+        return None
+
+    def bus_of(self, meter):
+        if meter.get("radio") and self.radio_name:
+            return self.radio_name
+        return meter["port"]
+
+    def enqueue(self, job):
+        name = self.bus_of(job.meter) if job.meter is not None else job.kind
+        q = self.queues.get(name)
+        if q is None:
+            job.finish(error="no bus %r for meter %s" % (name, job.meter and job.meter["id"]))
+            return False
+        if job.priority == jobs.CATCHUP and job.meter is not None and \
+                (job.meter["id"], job.kind, job.boundary) not in self.catchup.holes:
+            return False
+        return q.put(job)
+
+    # ------------------------------------------------------------- life
+    def start(self):
+        now = self.clock.time()
+        alive = self.store.get_state("engine.alive")
+        detail = {"downtime_s": None if alive is None else int(now - alive)}
+        self.store.put_event(now, "power_up", "info", None, detail)
+        self.store.log("operation", now, "agent started", detail)
+        for kind in FROZEN:
+            if self.plan.enabled[kind]:
+                self.catchup.scan(kind, now - self.plan.catchup_window[kind], now)
+        for w in self.workers.values():
+            w.start()
+        self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout=30):
+        """Stop after the transactions on the wire; persist the heartbeat."""
+        self._stopping = True
+        self._wake.set()
+        for w in self.workers.values():
+            w.stop()
+        self.clock.notify()
+        for w in self.workers.values():
+            w.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.store.set_state("engine.alive", int(self.clock.time()))
+
+    def wake(self):
+        self._wake.set()
+        self.clock.notify()
+
+    # --------------------------------------------------------- scheduler
+    def _loop(self):
+        clock = self.clock
+        clock.register()
+        try:
+            while not self._stopping:
+                now = clock.time()
+                try:
+                    self._tick(now)
+                except Exception:          # keep scheduling whatever one pass did
+                    log.exception("scheduler pass failed")
+                wait = max(0.0, self._next_wake(clock.time()) - clock.time())
+                clock.wait(self._wake, wait)
+                self._wake.clear()
+        finally:
+            clock.unregister()
+
+    def _due(self, name, at, now):
+        """True once per instant ``at`` (persisted in self.marks)."""
+        if now >= at and self.marks.get(name, 0) < at:
+            self.marks[name] = at
+            return True
+        return False
+
+    def _tick(self, now):
+        rev = getattr(self.params, "revision", None)
+        if rev != self._params_rev:
+            self.plan = Plan(self.params)
+            self._params_rev = rev
+        plan = self.plan
+        cal = plan.calendar
+        if self._due("heartbeat", now - now % HEARTBEAT, now):
+            self.store.set_state("engine.alive", int(now))
+        for kind in FROZEN:
+            if not plan.enabled[kind]:
+                continue
+            b = cal.floor(kind, now)
+            if now >= plan.due(kind, b) and b > self.last.get(kind, 0):
+                self._freeze(kind, b, self.last.get(kind), now)
+        for bus in self.queues:
+            interval = plan.realtime_for(bus)
+            if not interval:
+                continue
+            slot = now - now % interval
+            key = "realtime:" + bus
+            if slot > self.last.get(key, 0):
+                self.last[key] = slot
+                for m in self.archive_meters():
+                    if self.bus_of(m) == bus and plan.quantities(m, "realtime"):
+                        self.enqueue(Job(jobs.PERIODIC, "current", m, "realtime", slot, due=slot))
+        day = cal.floor("daily", now)
+        if self._due("catchup", cal.floor("hourly", now) + CATCHUP_MINUTE, now):
+            self.catchup.plan(now)
+        if plan.recheck_days and self._due("recheck", day + RECHECK_AT, now):
+            self.catchup.scan("daily", now - plan.recheck_days * 86400, now)
+            self.catchup.plan(now)
+        if self._due("clock", day + plan.clock_check, now):
+            self.timekeeping.ntp()
+            self.timekeeping.plan_checks()
+        if self._due("maintenance", day + MAINTENANCE_AT, now):
+            self.maintenance(now)
+        self.catchup.report()
+
+    def _freeze(self, kind, b, last, now):
+        cal = self.plan.calendar
+        missed = cal.between(kind, last + 1, b) if last else []
+        late = now - self.plan.due(kind, b) > READ_WINDOW[kind]
+        if late:
+            missed.append(b)   # back after an outage: this boundary is caught up too
+        for m in self.archive_meters():
+            if not self.plan.quantities(m, kind):
+                continue
+            for bb in missed:
+                if bb >= int(m.get("added") or 0):
+                    self.catchup.add(m["id"], kind, bb)
+        self.last[kind] = b
+        self.store.set_state("scheduler.last", self.last)
+        if late:
+            self.catchup.plan(now)
+            return
+        if kind in self.plan.broadcast_freeze:
+            self.broadcast_freeze(kind)
+        for m in self.archive_meters():
+            if self.plan.quantities(m, kind) and b >= int(m.get("added") or 0):
+                self.enqueue(Job(jobs.FREEZE, "frozen", m, kind, b, due=b))
+
+    def _next_wake(self, now):
+        plan = self.plan
+        cal = plan.calendar
+        times = [now - now % HEARTBEAT + HEARTBEAT, cal.floor("hourly", now) + 3600]
+        for kind in FROZEN:
+            if plan.enabled[kind]:
+                b = cal.floor(kind, now)
+                due = plan.due(kind, b)
+                times.append(due if (due > now and b > self.last.get(kind, 0))
+                             else plan.due(kind, cal.next(kind, now)))
+        for bus in self.queues:
+            interval = plan.realtime_for(bus)
+            if interval:
+                times.append(now - now % interval + interval)
+        hour = cal.floor("hourly", now)
+        times.append(hour + CATCHUP_MINUTE if now < hour + CATCHUP_MINUTE else hour + 3600 + CATCHUP_MINUTE)
+        day = cal.floor("daily", now)
+        for offset in (RECHECK_AT, plan.clock_check, MAINTENANCE_AT):
+            times.append(day + offset if now < day + offset else day + 86400 + offset)
+        return min(t for t in times if t > now)
+
+    # --------------------------------------------------------- services
+    def maintenance(self, now):
+        g = self.params.get
+        retention = dict((k, int(g("retention.%s_days" % k)))
+                         for k in ("realtime", "hourly", "daily", "monthly"))
+        done = self.store.prune(now, retention, int(g("store.budget_mb")) * 1024 * 1024)
+        if done["store_full"]:
+            self.store.put_event(now, "store_full", "critical", None,
+                                 {"dropped_unsent": done["dropped_unsent"], "bytes": done["bytes"],
+                                  "budget": done["budget"]})
+        self.store.log("statistics", now, "maintenance", done)
+        return done
+
+    def run_job(self, job, timeout=None):
+        """Queue a job and wait for it (on the engine's clock)."""
+        if not self.enqueue(job):
+            return job
+        self.clock.wait(job.done, timeout)
+        return job
+
+    def read_now(self, meter_ids, quantities=None, timeout=120):
+        """On-demand read (召测) ahead of scheduled work: {meter id: result}."""
+        out = {}
+        pending = []
+        for mid in meter_ids:
+            m = self.meter(mid)
+            if m is None:
+                out[mid] = {"error": "unknown_meter", "message": "no meter %s" % mid}
+                continue
+            job = Job(jobs.ONDEMAND, "current", m, "realtime", None, quantities or None)
+            if self.enqueue(job):
+                pending.append((mid, job))
+            else:
+                out[mid] = {"error": "busy", "message": job.error or "not queued"}
+        for mid, job in pending:
+            self.clock.wait(job.done, timeout)
+            if not job.done.is_set():
+                out[mid] = {"error": "timeout", "message": "no result within %d s" % timeout}
+            elif job.error:
+                out[mid] = {"error": "meter_error", "message": job.error}
+            else:
+                out[mid] = {"values": job.result}
+        return out
+
+    def broadcast_freeze(self, kind):
+        """DL/T645 16H to every DL/T645 bus: configure the meters' freeze time."""
+        from drivers.dlt645_reader import broadcast_freeze
+        spec = {"hourly": (0, None, None, None), "daily": (0, 0, None, None),
+                "monthly": (0, self.plan.calendar.hour, self.plan.calendar.day, None)}[kind]
+        for name, bus in self.buses.items():
+            if name == self.radio_name:
+                continue
+            if any(m["protocol"].startswith("dlt645") and self.bus_of(m) == name
+                   for m in self.archive_meters()):
+                job = Job(jobs.ONDEMAND, "broadcast", None, name, None,
+                          fn=lambda worker: broadcast_freeze(worker.bus, *spec))
+                self.queues[name].put(job)
+
+    def status(self):
+        out = {"buses": {}, "queues": {}, "clock": self.timekeeping.status(),
+               "outbox": dict(zip(("depth", "oldest"), self.store.outbox_depth())),
+               "store": self.store.usage()}
+        for name, bus in self.buses.items():
+            counters = getattr(bus, "counters", None)
+            out["buses"][name] = counters.port.snapshot() if counters else {}
+            out["queues"][name] = len(self.queues[name])
+        return out

@@ -1,0 +1,167 @@
+"""Keeping time: the concentrator's clock and the meters' clocks.
+
+Concentrator: ``set_time`` (from the master station's ``time.set``, the
+console, or NTP via ``clock.ntp_server``) moves the clock, logs ``clock_set``
+with the correction, and keeps the history of corrections so that the drift
+(ppm) and the board's RTC against the system clock stay visible (status).
+
+Meters: every day at ``clock.check_time`` each meter's clock is read and
+compared; beyond ``clock.deviation_threshold_s`` (default 60 s) the meter
+gets ``meter_clock_deviation`` (once per episode).  With
+``clock.correct_meters`` on, DL/T645 meters within the broadcast limit
+(``clock.broadcast_limit_s``, at most the standard's 5 minutes) are corrected
+by one broadcast time sync per bus and day, never within 5 minutes of
+midnight or of the hour (DL/T645 day-change freezing); further off they need
+an addressed, password-protected write (done when the archive gives the
+password).  CJ/T188 meters get a per-meter time write (A015).  M-Bus and
+Modbus meters are only reported.
+"""
+
+import logging
+import socket
+import struct
+
+from drivers.dlt645_reader import broadcast_time
+from drivers.errors import NotSupportedError
+from scheduler import jobs
+
+log = logging.getLogger(__name__)
+NTP_EPOCH = 2208988800          # 1900-01-01 -> 1970-01-01
+
+
+def safe_for_time_sync(cal, ts):
+    """False within 5 minutes of the hour or of midnight (local)."""
+    _, _, _, h, m, s = cal.local(ts)
+    seconds_in_hour = m * 60 + s
+    return 300 <= seconds_in_hour <= 3600 - 300
+
+
+def sntp_offset(server, clock, timeout=2.0):
+    """Server time minus our time, in seconds, from one SNTP (RFC 4330) query."""
+    host, _, port = server.partition(":")
+    addr = (host, int(port or 123))
+    packet = b"\x1b" + 47 * b"\0"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        t0 = clock.time()
+        s.sendto(packet, addr)
+        data, _ = s.recvfrom(512)
+        t3 = clock.time()
+    if len(data) < 48:
+        raise OSError("short SNTP reply from %s" % server)
+    secs, frac = struct.unpack("!II", data[40:48])
+    server_time = secs - NTP_EPOCH + frac / 2 ** 32
+    return server_time - (t0 + t3) / 2
+
+
+def rtc_offset(clock):
+    """The board RTC minus the system clock, in seconds, or None without an RTC."""
+    try:
+        with open("/sys/class/rtc/rtc0/since_epoch") as f:
+            return int(f.read().strip()) - int(clock.time())
+    except (OSError, ValueError):
+        return None
+
+
+class Timekeeping:
+    def __init__(self, engine):
+        self.engine = engine
+        self.corrections = engine.store.get_state("clock.corrections", [])
+        self.synced_today = {}     # bus name -> local date of the last broadcast
+
+    # ------------------------------------------------------ concentrator
+    def set_time(self, ts, source="command"):
+        e = self.engine
+        before = e.clock.time()
+        e.clock.set(float(ts))
+        delta = float(ts) - before
+        self.corrections.append([int(ts), round(delta, 3)])
+        del self.corrections[:-20]
+        e.store.set_state("clock.corrections", self.corrections)
+        e.store.put_event(ts, "clock_set", "info", None,
+                          {"source": source, "correction_s": round(delta, 3)})
+        e.store.log("modification", ts, "clock set by %s: %+.3f s" % (source, delta))
+        return delta
+
+    def drift_ppm(self):
+        """Drift estimated from the corrections: seconds gained per second, x 1e6."""
+        c = self.corrections
+        if len(c) < 2 or c[-1][0] == c[0][0]:
+            return None
+        gained = -sum(d for _, d in c[1:])
+        return round(gained / (c[-1][0] - c[0][0]) * 1e6, 2)
+
+    def status(self):
+        return {"time": int(self.engine.clock.time()), "drift_ppm": self.drift_ppm(),
+                "rtc_offset_s": rtc_offset(self.engine.clock),
+                "last_correction": self.corrections[-1] if self.corrections else None}
+
+    def ntp(self):
+        server = self.engine.params.get("clock.ntp_server")
+        if not server:
+            return None
+        try:
+            offset = sntp_offset(server, self.engine.clock)
+        except OSError as err:
+            log.warning("NTP query to %s failed: %s", server, err)
+            return None
+        if abs(offset) >= 1.0:
+            self.set_time(self.engine.clock.time() + offset, source="ntp %s" % server)
+        return offset
+
+    # ------------------------------------------------------------ meters
+    def plan_checks(self):
+        e = self.engine
+        for meter in e.archive_meters():
+            if meter["protocol"] == "modbus":
+                continue          # energy meters over Modbus keep no clock we can read
+            e.enqueue(jobs.Job(jobs.CLOCK, "clock", meter, kind="clock",
+                               boundary=int(e.clock.time()) // 86400))
+
+    def check_meter(self, job, reader):
+        """Read one meter's clock, report and (when allowed) correct it."""
+        e = self.engine
+        meter = job.meter
+        shown = reader.read_clock()
+        if not shown:
+            raise NotSupportedError("the meter reports no clock")
+        cal = e.plan.calendar
+        now = e.clock.time()
+        y, mo, d = int(shown[0:4]), int(shown[5:7]), int(shown[8:10])
+        h, mi, s = int(shown[11:13]), int(shown[14:16]), int(shown[17:19] or 0)
+        deviation = cal.utc(y, mo, d, h, mi, s) - now
+        threshold = int(e.params.get("clock.deviation_threshold_s"))
+        off = e.health.clock_deviation(meter["id"], deviation, threshold)
+        result = {"meter": meter["id"], "clock": shown, "deviation_s": round(deviation)}
+        if off and e.params.get("clock.correct_meters"):
+            result["corrected"] = self._correct(meter, reader, deviation)
+        return result
+
+    def _correct(self, meter, reader, deviation):
+        e = self.engine
+        cal = e.plan.calendar
+        now = e.clock.time()
+        if not safe_for_time_sync(cal, now):
+            return "postponed: within 5 minutes of the hour or midnight"
+        parts = cal.local(now)
+        proto = meter["protocol"]
+        if proto.startswith("dlt645"):
+            limit = min(300, int(e.params.get("clock.broadcast_limit_s")))
+            if abs(deviation) <= limit:
+                bus = e.bus_of(meter)
+                today = cal.iso(now)[:10]
+                if self.synced_today.get(bus) == today:
+                    return "broadcast already sent today on %s" % bus
+                self.synced_today[bus] = today
+                broadcast_time(reader.port, parts, proto[-4:])
+                e.store.log("operation", now, "broadcast time sync on %s" % bus)
+                return "broadcast"
+            if (meter.get("options") or {}).get("password"):
+                reader.set_clock(parts)
+                return "written"
+            return "needs an authorised write: beyond the %d s broadcast limit" % limit
+        if proto == "cjt188":
+            reader.set_clock(parts)
+            return "written"
+        return "not supported by %s" % proto
+

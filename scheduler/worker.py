@@ -1,0 +1,116 @@
+"""One worker thread per bus: it alone talks on its line (principle 4).
+
+A serial bus worker owns a ``drivers.port.Port``; the radio worker owns a
+``drivers.radio.RadioModule`` and reaches each radio meter through a
+``RadioChannel``.  Jobs come from the bus's priority queue; readers are made
+per meter from the archive record and kept until the archive changes.
+"""
+
+import logging
+import threading
+
+from drivers.errors import DriverError
+from drivers.radio import RadioChannel, RadioModule
+from drivers.readers import make_reader
+
+log = logging.getLogger(__name__)
+
+# archive option -> reader keyword, per protocol
+READER_OPTIONS = {
+    "dlt645-2007": ("password", "operator"),
+    "dlt645-1997": ("password",),
+    "cjt188": ("di_order",),
+    "mbus": ("secondary",),
+    "modbus": ("profile",),
+}
+
+
+def reader_options(meter):
+    opts = meter.get("options") or {}
+    return dict((k, opts[k]) for k in READER_OPTIONS.get(meter["protocol"], ()) if opts.get(k))
+
+
+class Worker(threading.Thread):
+    def __init__(self, engine, name, bus, queue):
+        super().__init__(name="bus-%s" % name, daemon=True)
+        self.engine = engine
+        self.bus_name = name
+        self.bus = bus
+        self.queue = queue
+        self.stopping = False
+        self.current = None
+        self.readers = {}
+        self.revision = None
+        self.radio_ready = False
+
+    def stop(self):
+        self.stopping = True
+        self.queue.ready.set()
+        self.engine.clock.notify()
+
+    def run(self):
+        clock = self.engine.clock
+        clock.register()
+        try:
+            while not self.stopping:
+                job = self.queue.get()
+                if job is None:
+                    clock.wait(self.queue.ready, None if hasattr(clock, "advance") else 1.0)
+                    continue
+                self.current = job
+                try:
+                    self._execute(job)
+                except Exception as err:       # a bug must not kill the bus: log it, go on
+                    log.exception("job %r failed: %s", job, err)
+                    job.finish(error="internal error: %s" % err)
+                finally:
+                    self.current = None
+        finally:
+            clock.unregister()
+
+    def _execute(self, job):
+        if job.meter is None:
+            job.fn(self)                    # a bus-wide action (broadcast)
+            job.finish()
+            return
+        reader = self.reader_for(job.meter)
+        if reader is None:
+            job.finish(error="radio module not ready")
+            return
+        self.engine.acquirer.run(job, reader)
+
+    def reader_for(self, meter):
+        rev = self.engine.archive_revision()
+        if rev != self.revision:
+            self.readers = {}
+            self.revision = rev
+            self.radio_ready = False
+        if isinstance(self.bus, RadioModule) and not self.radio_ready:
+            if not self.setup_radio():
+                return None
+        r = self.readers.get(meter["id"])
+        if r is None:
+            line = self.bus
+            if isinstance(self.bus, RadioModule):
+                line = RadioChannel(self.bus, meter["address"], meter["protocol"])
+            r = make_reader(line, meter["protocol"], meter["address"], kind=meter.get("kind"),
+                            **reader_options(meter))
+            self.readers[meter["id"]] = r
+        return r
+
+    def setup_radio(self):
+        """Module init and node table = the archive's radio meters."""
+        e = self.engine
+        wanted = dict((m["address"], m["protocol"]) for m in e.archive_meters()
+                      if e.bus_of(m) == self.bus_name)
+        try:
+            self.bus.init()
+            added, deleted = self.bus.sync_nodes(wanted)
+        except DriverError as err:
+            log.warning("radio module on %s not ready: %s", self.bus_name, err)
+            return False
+        if added or deleted:
+            e.store.log("operation", e.clock.time(), "radio node table: %d added, %d deleted" %
+                        (len(added), len(deleted)), {"added": added, "deleted": deleted})
+        self.radio_ready = True
+        return True

@@ -1,0 +1,78 @@
+"""On-demand reads (召测) go first; broadcast freeze; priorities; status."""
+
+from decimal import Decimal
+
+from drivers.clock import VirtualClock
+from scheduler import jobs
+from scheduler.jobs import Job, JobQueue
+from tests.scheduler.harness import T0, Bench
+
+SCENARIO = {"port": [{"name": "bus1", "baud": 2400, "meters": [
+    {"protocol": "dlt645-2007", "count": 40, "first_address": "000000000001"}]}]}
+
+
+def test_queue_order_is_priority_then_due_then_arrival():
+    q = JobQueue(VirtualClock())
+    m = {"id": "m"}
+    order = [Job(jobs.PERIODIC, "current", m, "realtime", 1), Job(jobs.CATCHUP, "frozen", m, "daily", 5),
+             Job(jobs.FREEZE, "frozen", m, "daily", 9, due=9), Job(jobs.FREEZE, "frozen", m, "hourly", 3, due=3),
+             Job(jobs.ONDEMAND, "current", m, "realtime", None)]
+    for j in order:
+        assert q.put(j)
+    assert not q.put(Job(jobs.FREEZE, "frozen", m, "daily", 9, due=9))   # same work: not twice
+    got = [q.get() for _ in range(5)]
+    assert [(j.priority, j.boundary) for j in got] == [
+        (jobs.ONDEMAND, None), (jobs.FREEZE, 3), (jobs.FREEZE, 9), (jobs.CATCHUP, 5),
+        (jobs.PERIODIC, 1)]
+    assert q.get() is None
+
+
+def test_read_now_overtakes_the_boundary_reads(tmp_path):
+    b = Bench(tmp_path, SCENARIO, params={"plan.realtime_interval_min": 0})
+    engine = b.start()
+    b.run_until(T0 + 3600 + 61)        # 10:01: 40 hourly freeze reads are queued on the bus
+    queued = len(engine.queues["bus1"])
+    assert queued > 20
+    last = sorted(b.ids)[-1]
+    b.clock.unregister()
+    try:
+        result = engine.read_now([last, "m-9999"], ["energy.active.import.total", "voltage.a"])
+    finally:
+        b.clock.register()
+    assert len(engine.queues["bus1"]) >= queued - 3     # answered before the queue drained
+    values = dict((v["q"], v["value"]) for v in result[last]["values"])
+    sim = b.meter_of(last)
+    assert values["energy.active.import.total"] == Decimal(str(sim.value("energy.active.import.total")))
+    assert result["m-9999"]["error"] == "unknown_meter"
+    stored = b.store.readings("realtime", last)
+    assert set(r["q"] for r in stored) == {"energy.active.import.total", "voltage.a"}
+    b.close()
+
+
+def test_broadcast_freeze_reaches_every_meter(tmp_path):
+    b = Bench(tmp_path, SCENARIO, params={"plan.realtime_interval_min": 0,
+                                          "plan.broadcast_freeze": ["daily"]})
+    b.start()
+    b.run_until(T0 + 86400)
+    assert b.buses["bus1"].counters.port.broadcasts >= 1
+    status = b.engine.status()
+    assert status["buses"]["bus1"]["success_rate"] == 1.0
+    assert status["outbox"]["depth"] > 0 and status["store"]["bytes"] > 0
+    b.close()
+
+
+def test_real_time_interval_per_port(tmp_path):
+    scenario = {"port": [
+        {"name": "bus1", "baud": 2400, "meters": [
+            {"protocol": "dlt645-2007", "count": 2, "first_address": "000000000001"}]},
+        {"name": "bus2", "baud": 2400, "meters": [
+            {"protocol": "dlt645-2007", "count": 2, "first_address": "000000000101"}]}]}
+    b = Bench(tmp_path, scenario, params={"plan.realtime_interval_min": 15,
+                                          "plan.realtime_interval_by_port": "bus2=60"})
+    b.start()
+    b.run_until(T0 + 6 * 3600)
+    per_bus = {}
+    for r in b.store.readings("realtime", quantities=["voltage.a"]):
+        per_bus.setdefault(b.ids[r["meter"]]["port"], set()).add(r["ts"] - r["ts"] % 900)
+    assert len(per_bus["bus1"]) == 4 * len(per_bus["bus2"]) and len(per_bus["bus2"]) == 6
+    b.close()
