@@ -7,7 +7,7 @@ import argparse
 import importlib
 import sys
 
-BENCHES = ("codecs", "wire")
+BENCHES = ("codecs", "wire", "engine")
 
 
 def main(argv=None):
