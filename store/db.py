@@ -45,6 +45,15 @@ SCHEMA = [
                        attempts INTEGER NOT NULL, failed INTEGER NOT NULL,
                        PRIMARY KEY (meter_id, kind, ts)) WITHOUT ROWID;
     """,
+    # version 2: the uplink's batches (store-and-forward) and command replies
+    """
+    ALTER TABLE outbox ADD COLUMN seq INTEGER;
+    CREATE INDEX outbox_by_seq ON outbox (seq) WHERE seq IS NOT NULL;
+    CREATE TABLE batches (seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL,
+                          records INTEGER NOT NULL, created INTEGER NOT NULL);
+    CREATE TABLE commands (id TEXT PRIMARY KEY, ts INTEGER NOT NULL, digest TEXT NOT NULL,
+                           reply TEXT) WITHOUT ROWID;
+    """,
 ]
 
 VERSION = len(SCHEMA)

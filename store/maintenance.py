@@ -65,3 +65,22 @@ class Maintenance:
         """Give freed pages back to the file system, at most ``max_pages``."""
         c = self.connect()
         c.execute("PRAGMA incremental_vacuum(%d)" % int(max_pages)).fetchall()
+
+    def wipe(self):
+        """Delete every reading, event, log, outbox entry, uplink batch not yet
+        acknowledged and given-up gap (the master station's ``reset`` of the
+        data); returns rows deleted per table.  The state table stays (the
+        uplink's sequence counter must never go back; the scheduler's last
+        boundaries and health episodes hold), and so do the id tables (meters,
+        quantities, texts) and the stored command replies (a repeated command
+        id must still not run twice)."""
+        tables = ["r_" + k for k in KINDS] + ["events", "logs", "outbox", "batches", "gaps"]
+        done = {}
+        with self.write() as c:
+            present = set(r[0] for r in c.execute("SELECT name FROM sqlite_master "
+                                                  "WHERE type = 'table'"))
+            for table in tables:
+                if table in present:
+                    done[table] = c.execute("DELETE FROM %s" % table).rowcount
+        self.vacuum_free(0)        # 0: the whole free list back to the file system
+        return done

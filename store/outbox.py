@@ -49,3 +49,26 @@ class Outbox:
         """(number of entries, oldest id or None)."""
         n, oldest = self.connect().execute("SELECT count(*), min(id) FROM outbox").fetchone()
         return n, oldest
+
+    def outbox_requeue(self, kind, start=None, end=None, meters=None):
+        """Queue stored readings of ``kind`` in [start, end) upstream again (the
+        master station's ``recall``); returns how many.  They go out as new
+        batches with new sequence numbers."""
+        from store import codec
+        lo, hi = codec.key_range(start, end)
+        sql = "SELECT key FROM r_%s WHERE key >= ? AND key < ?" % kind
+        args = [lo, hi]
+        if meters is not None:
+            ids = [self._meter_ids.get(m) for m in meters]
+            ids = [i for i in ids if i is not None]
+            if not ids:
+                return 0
+            sql += " AND ((key >> %d) & %d) IN (%s)" % (codec.QUANTITY_BITS, codec.MAX_METERS,
+                                                       ",".join("?" * len(ids)))
+            args += ids
+        sql += " ORDER BY key"
+        stream = STREAM_NAMES.index(kind)
+        with self.write() as c:
+            keys = [k for (k,) in c.execute(sql, args).fetchall()]
+            c.executemany("INSERT INTO outbox (stream, ref) VALUES (?, ?)", [(stream, k) for k in keys])
+        return len(keys)

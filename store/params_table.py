@@ -138,8 +138,18 @@ PARAMS = (
     P("store.budget_mb", "int", 64, Range(16, 100000), "hard size limit of the reading store in MB"),
     P("store.synchronous", "str", "full", Choices("full", "normal"), "SQLite synchronous mode"),
 )
-# the uplink.* rows are added here, one line each
-EXTRA = ()
+# the uplink.* rows are added here, one line each: what the master station may tune
+# (the connection itself -- host, TLS, keys -- is in the configuration file)
+EXTRA = (
+    P("uplink.inflight", "int", 16, Range(1, 1000), "batches sent and not yet acknowledged, at most"),
+    P("uplink.batch_max", "int", 200, Range(1, 10000), "records per batch, at most"),
+    P("uplink.ack", "str", "broker", Choices("broker", "master"), "a batch is done on the broker's PUBACK or the master's ack"),
+    P("uplink.ack_timeout", "int", 60, Range(1, 86400), "master mode: send a batch again after N s without ack"),
+    P("uplink.compress", "str", "none", Choices("none", "zlib"), "zlib-compress batch payloads (recommended on GPRS)"),
+    P("uplink.status_interval", "int", 300, Range(10, 86400), "status heartbeat every N s"),
+    P("uplink.command_window", "int", 300, Range(1, 86400), "a signed command's ts must be within N s"),
+    P("uplink.allow_unsigned_control", "bool", False, None, "accept control, reset and params.set without a signature"),
+)
 
 ALL = PARAMS + EXTRA
 BY_KEY = dict((p.key, p) for p in ALL)
