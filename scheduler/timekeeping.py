@@ -134,10 +134,11 @@ class Timekeeping:
         off = e.health.clock_deviation(meter["id"], deviation, threshold)
         result = {"meter": meter["id"], "clock": shown, "deviation_s": round(deviation)}
         if off and e.params.get("clock.correct_meters"):
-            result["corrected"] = self._correct(meter, reader, deviation)
+            result["corrected"] = self.correct(meter, reader, deviation)
         return result
 
-    def _correct(self, meter, reader, deviation):
+    def correct(self, meter, reader, deviation):
+        """Correct one meter's clock within its protocol's limits; says what was done."""
         e = self.engine
         cal = e.plan.calendar
         now = e.clock.time()
@@ -147,6 +148,8 @@ class Timekeeping:
         proto = meter["protocol"]
         if proto.startswith("dlt645"):
             limit = min(300, int(e.params.get("clock.broadcast_limit_s")))
+            if abs(deviation) <= limit and meter.get("radio"):
+                return "not corrected: broadcast time sync through the radio module is not supported"
             if abs(deviation) <= limit:
                 bus = e.bus_of(meter)
                 today = cal.iso(now)[:10]

@@ -9,7 +9,7 @@ clock jumps happen at exact instants.
 
 import os
 
-from drivers.clock import ShiftedClock, VirtualClock
+from drivers.clock import RealClock, ShiftedClock, VirtualClock
 from drivers.port import Port
 from drivers.radio import RadioModule
 from drivers.readers import default_settings
@@ -24,8 +24,12 @@ T0 = 1793462400 + 9 * 3600     # 2026-11-01 09:00 local (Asia/Shanghai); 1793462
 
 
 class Bench:
-    def __init__(self, tmp_path, scenario, start=T0, params=None, added=None):
-        self.clock = VirtualClock(start=start, auto=True)
+    def __init__(self, tmp_path, scenario, start=T0, params=None, added=None, real=False):
+        # real=True: the real clock (for tests that talk to real network peers
+        # while the engine works, e.g. commands over MQTT)
+        self.clock = RealClock() if real else VirtualClock(start=start, auto=True)
+        if real:
+            start = self.clock.time()
         self.engine_clock = ShiftedClock(self.clock)
         self.sc = build(scenario, self.clock, inproc=True)
         self.tmp = str(tmp_path)

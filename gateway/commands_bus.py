@@ -1,0 +1,258 @@
+"""Commands that talk to meters: read, control, freeze, time.sync_meters.
+
+Each runs as on-demand jobs on the meters' buses (scheduler.jobs.ONDEMAND:
+ahead of every scheduled read, after the transaction on the wire) and waits
+for them on the engine's clock, at most ``Handlers.timeout`` seconds a job.
+A job not done by then is answered ``timeout``; a job that has not started by
+then is cancelled (a control action must not happen minutes after the master
+station was told it failed).
+"""
+
+import logging
+
+from drivers.dlt645_reader import broadcast_freeze
+from drivers.errors import NotSupportedError
+from gateway.commands_args import bad, check_args, choice, id_list, text, unknown_meters
+from protocols.quantities import unit_of
+from scheduler import jobs
+from scheduler.jobs import Job
+from scheduler.plan import FROZEN
+from upstream.errors import CommandError
+
+log = logging.getLogger(__name__)
+
+CONTROL_ACTIONS = ("valve.open", "valve.close", "relay.open", "relay.close")
+# DL/T645-2007 1CH: an open relay is a tripped one (power off)
+RELAY_COMMANDS = {"open": "trip", "close": "close"}
+SYNC_TOLERANCE_S = 2            # a meter clock this close is left alone (second resolution)
+NO_CLOCK = ("modbus",)          # energy meters over Modbus keep no clock we can read
+
+
+def meter_deviation(cal, shown, now):
+    """Seconds the meter's local ISO clock text is ahead of ``now``."""
+    y, mo, d = int(shown[0:4]), int(shown[5:7]), int(shown[8:10])
+    h, mi, s = int(shown[11:13]), int(shown[14:16]), int(shown[17:19] or 0)
+    return cal.utc(y, mo, d, h, mi, s) - now
+
+
+class BusCommands:
+    """Mixin of gateway.commands.Handlers."""
+
+    # ----------------------------------------------------------- helpers
+    def _meters_of(self, ids):
+        """Archive records of ``ids`` (None: all); ``unknown_meter`` naming the missing."""
+        meters = self.engine.archive_meters()
+        if ids is None:
+            return list(meters)
+        by_id = dict((m["id"], m) for m in meters)
+        unknown = [i for i in ids if i not in by_id]
+        if unknown:
+            raise unknown_meters(unknown)
+        return [by_id[i] for i in ids]
+
+    def _run_on_meter(self, meter, fn, what):
+        """Run ``fn(reader)`` as an on-demand job on the meter's bus; its result."""
+        cancelled = []
+
+        def guarded(reader):
+            if cancelled:
+                return None         # the command was answered "timeout": do nothing now
+            return fn(reader)
+
+        job = self.engine.run_job(Job(jobs.ONDEMAND, "call", meter, fn=guarded), self.timeout)
+        if not job.done.is_set():
+            cancelled.append(True)
+            raise CommandError("timeout", "%s on meter %s: no result within %d s (the bus is busy "
+                               "or the meter slow); if it was under way it may still take effect"
+                               % (what, meter["id"], self.timeout))
+        if job.error:
+            raise CommandError("meter_error", "%s on meter %s: %s" % (what, meter["id"], job.error))
+        return job.result
+
+    def _wait_all(self, pending):
+        """{meter id: job result or {"error": ...}} for [(meter id, job)], waited in turn."""
+        out = {}
+        for mid, job in pending:
+            self.engine.clock.wait(job.done, self.timeout)
+            if not job.done.is_set():
+                out[mid] = {"error": {"code": "timeout",
+                                      "message": "no result within %d s" % self.timeout}}
+            elif job.error:
+                out[mid] = {"error": {"code": "meter_error", "message": job.error}}
+            else:
+                out[mid] = job.result
+        return out
+
+    # -------------------------------------------------------------- read
+    def op_read(self, args, meta):
+        """On-demand read (召测): values per meter, or its error."""
+        args = check_args("read", args, ("meters", "q"))
+        meters = self._meters_of(id_list(args, "meters", allow_all=True))
+        qs = args.get("q")
+        if qs is not None:
+            allowed = "a list of quantity names such as [\"energy.active.import.total\"]"
+            if not isinstance(qs, list) or not qs or not all(isinstance(q, str) for q in qs):
+                raise bad("q", qs, allowed)
+            wrong = [q for q in qs if unit_of(q) is None]
+            if wrong:
+                raise bad("q", wrong[0], allowed, "is not a quantity name")
+            qs = list(dict.fromkeys(qs))
+        ids = [m["id"] for m in meters]
+        got = self.engine.read_now(ids, qs, timeout=self.timeout)
+        out = {}
+        for mid in ids:
+            r = got.get(mid) or {"error": "internal", "message": "no result"}
+            if "values" in r:
+                out[mid] = {"values": [{"q": v["q"], "value": v["value"], "unit": v["unit"],
+                                        "ts": self.iso(v["ts"])} for v in r["values"] or []]}
+            else:
+                out[mid] = {"error": {"code": r["error"], "message": r["message"]}}
+        return {"meters": out}
+
+    # ----------------------------------------------------------- control
+    def op_control(self, args, meta):
+        """Valve (CJ/T188) or relay (DL/T645-2007) control; the state read back."""
+        args = check_args("control", args, ("meter", "action"))
+        mid = text(args, "meter", "a meter id such as \"m-0001\"", required=True)
+        action = choice(args, "action", CONTROL_ACTIONS)
+        (meter,) = self._meters_of([mid])
+        proto = meter["protocol"]
+        part, verb = action.split(".")
+        if part == "valve":
+            if proto != "cjt188":
+                raise CommandError("not_supported", "meter %s is %s: %s needs a CJ/T188 meter%s" % (
+                    mid, proto, action, " (M-Bus valve control is not supported)"
+                    if proto == "mbus" else ""))
+
+            def fn(reader):
+                return reader.valve(verb)       # the ST the meter reports after the command
+        else:
+            if proto != "dlt645-2007":
+                raise CommandError("not_supported", "meter %s is %s: %s needs a DL/T645-2007 "
+                                   "meter (relay control, 1CH)" % (mid, proto, action))
+
+            def fn(reader):
+                reader.relay(RELAY_COMMANDS[verb])
+                return reader.relay_state()     # status word 3, read back
+        state = self._run_on_meter(meter, fn, action)
+        return {"meter": mid, "action": action, "state": state}
+
+    # ------------------------------------------------------------ freeze
+    def op_freeze(self, args, meta):
+        """Freeze now.
+
+        DL/T645-2007 buses get the broadcast freeze 16H with every field 99H
+        (an immediate freeze: each meter keeps an instant-freeze record, all
+        of the same instant); the radio is skipped, as by the scheduler.
+        Then every meter with plan quantities of ``kind`` is read at once
+        (on-demand jobs) and the values stored as real-time readings with
+        ``src=read``: "freeze now" falls on no boundary, so nothing is stored
+        as an hourly/daily/monthly value, and the scheduled boundary reads are
+        not disturbed.  The reply comes after the broadcasts went out; the
+        reads are queued, not waited for (a thousand meters take minutes):
+        their values go upstream as ``data/realtime`` batches.  Result
+        ``{"broadcast": [bus names], "meters": number of reads queued}``.
+        """
+        args = check_args("freeze", args, ("kind",))
+        kind = choice(args, "kind", FROZEN)
+        e = self.engine
+        meters = e.archive_meters()
+        buses = sorted(set(e.bus_of(m) for m in meters if m["protocol"] == "dlt645-2007"
+                           and e.bus_of(m) != e.radio_name))
+        pending = []
+        for name in buses:
+            job = Job(jobs.ONDEMAND, "broadcast", None, name,
+                      fn=lambda worker: broadcast_freeze(worker.bus))
+            if e.enqueue(job):
+                pending.append((name, job))
+        sent, failed = [], {}
+        for name, r in self._wait_all(pending).items():
+            if isinstance(r, dict) and "error" in r:
+                failed[name] = r["error"]["message"]
+            else:
+                sent.append(name)
+        queued = 0
+        for m in meters:
+            qs = e.plan.quantities(m, kind)
+            if qs and e.enqueue(Job(jobs.ONDEMAND, "current", m, "realtime", None, list(qs))):
+                queued += 1
+        result = {"broadcast": sorted(sent), "meters": queued}
+        if failed:
+            result["failed"] = failed
+        return result
+
+    # -------------------------------------------------------- meter time
+    def op_time_sync_meters(self, args, meta):
+        """Read each meter's clock; correct it within the protocols' limits.
+
+        DL/T645: one broadcast time sync (08H) per bus and day for meters
+        within ``clock.broadcast_limit_s``, never within 5 minutes of the hour
+        or midnight; further off, an addressed write when the archive gives
+        the password.  CJ/T188: a per-meter write (A015).  The limits and the
+        once-a-day record are the scheduler's (``Timekeeping``), shared with
+        the daily clock check.  Clocks within SYNC_TOLERANCE_S are left alone;
+        ``clock.correct_meters`` (the daily check's switch) does not apply to
+        this explicit command.  Result per meter: clock, deviation_s, action
+        (broadcast, written, none) and reason, or an error.
+        """
+        args = check_args("time.sync_meters", args, ("meters",))
+        ids = id_list(args, "meters", required=False, allow_all=True)
+        meters = self._meters_of(ids)
+        if ids is None:
+            meters = [m for m in meters if m["protocol"] not in NO_CLOCK]
+        e = self.engine
+        sent = set()                    # buses this command broadcast on
+        cancelled = []
+        out, pending = {}, []
+        for m in meters:
+            if m["protocol"] in NO_CLOCK:
+                out[m["id"]] = {"action": "none",
+                                "reason": "%s meters keep no clock" % m["protocol"]}
+                continue
+
+            def fn(reader, m=m):
+                if cancelled:
+                    return None
+                return self._sync_one(m, reader, sent)
+            job = Job(jobs.ONDEMAND, "call", m, fn=fn)
+            if e.enqueue(job):
+                pending.append((m["id"], job))
+            else:
+                out[m["id"]] = {"error": {"code": "busy", "message": job.error or "not queued"}}
+        out.update(self._wait_all(pending))
+        cancelled.append(True)
+        return {"meters": dict((m["id"], out[m["id"]]) for m in meters)}
+
+    def _sync_one(self, meter, reader, sent):
+        e = self.engine
+        shown = reader.read_clock()
+        if not shown:
+            raise NotSupportedError("the meter reports no clock")
+        deviation = meter_deviation(e.plan.calendar, shown, e.clock.time())
+        e.health.clock_deviation(meter["id"], deviation,
+                                 int(e.params.get("clock.deviation_threshold_s")))
+        res = {"clock": shown, "deviation_s": int(round(deviation))}
+        if abs(deviation) <= SYNC_TOLERANCE_S:
+            res.update(action="none", reason="within %d s" % SYNC_TOLERANCE_S)
+            return res
+        bus = e.bus_of(meter)
+        limit = min(300, int(e.params.get("clock.broadcast_limit_s")))
+        if bus == e.radio_name and meter["protocol"].startswith("dlt645") and \
+                abs(deviation) <= limit:
+            # a RadioChannel has no broadcast (the module's own is not used):
+            # do not let the attempt mark the radio "synced today" or the meter failing
+            res.update(action="none", reason="radio meters get no broadcast time sync")
+            return res
+        # the scheduler's correction path: the protocols' limits and the
+        # once-a-day broadcast record live there (see its docstring)
+        how = e.timekeeping.correct(meter, reader, deviation)
+        if how == "broadcast":
+            sent.add(bus)
+        elif how.startswith("broadcast already sent") and bus in sent:
+            # read after this command's broadcast and still off: it did not take it
+            how = "still off after this command's broadcast on %s (one a day)" % bus
+        if how in ("broadcast", "written"):
+            res["action"] = how
+        else:
+            res.update(action="none", reason=how)
+        return res

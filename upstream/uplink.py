@@ -1,0 +1,112 @@
+"""The uplink: session, store-and-forward, commands and the status heartbeat.
+
+``Uplink(settings, store, handlers, clock, version, ...)`` wires
+``upstream.session`` (the paho adapter), ``upstream.forwarder`` (batches),
+``upstream.commands`` (cmd -> reply) and a heartbeat on ``status`` every
+``uplink.status_interval`` seconds (QoS 0) with the ``stats()`` the agent
+provides (per-port success rates, store use, clock) plus the uplink's own
+(outbox depth and age, batches, link state).
+"""
+
+import json
+import logging
+import threading
+import time
+
+from upstream.commands import CommandProcessor
+from upstream.forwarder import Forwarder
+from upstream.payload import PayloadBuilder, iso
+from upstream.session import Session
+
+log = logging.getLogger(__name__)
+
+
+class Uplink:
+    def __init__(self, settings, store, handlers, clock, version, stats=lambda: {},
+                 address_of=lambda meter: None, meters_count=lambda: 0,
+                 tz_offset=lambda: 8 * 3600):
+        self.s = settings
+        self.store = store
+        self.clock = clock
+        self.stats = stats
+        self.tz_offset = tz_offset
+        self.started = time.monotonic()
+        self.session = Session(settings, clock, version, meters_count,
+                               on_message=self._on_message, on_published=self._on_published,
+                               on_up=self._on_up)
+        self.builder = PayloadBuilder(settings, tz_offset, address_of)
+        self.forwarder = Forwarder(settings, store, self.session, self.builder, clock)
+        self.commands = CommandProcessor(settings, handlers, store, clock, self._send_reply)
+        self._stop = threading.Event()
+        self._status_thread = None
+
+    # ------------------------------------------------------------- life
+    def start(self):
+        self.commands.start()
+        self.forwarder.start()
+        self.session.start()
+        self._status_thread = threading.Thread(target=self._heartbeat, name="status", daemon=True)
+        self._status_thread.start()
+
+    def stop(self, timeout=5):
+        self._stop.set()
+        self.forwarder.stop(timeout)
+        self.commands.stop(timeout)
+        self.session.stop(timeout)
+
+    def poke(self):
+        """Tell the forwarder new records are committed (saves a poll)."""
+        self.forwarder.poke()
+
+    # --------------------------------------------------------- messages
+    def _on_up(self):
+        self.forwarder.poke()
+
+    def _on_published(self, mid):
+        self.forwarder.published(mid)
+
+    def _on_message(self, message):
+        topic = message.topic
+        if topic == self.s.topic("cmd"):
+            response = None
+            props = getattr(message, "properties", None)
+            if props is not None and getattr(props, "ResponseTopic", None):
+                response = {"topic": props.ResponseTopic,
+                            "correlation": getattr(props, "CorrelationData", None)}
+            self.commands.submit(message.payload, response)
+        elif topic == self.s.topic("ack"):
+            try:
+                body = json.loads(message.payload.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                body = None
+            if not isinstance(body, dict) or not self.forwarder.master_ack(body):
+                log.warning("uplink: ignored ack %r: expected {\"seq\": N} or {\"upto\": N}",
+                            message.payload[:100])
+
+    def _send_reply(self, text, response):
+        data = text.encode("utf-8")
+        self.session.publish(self.s.topic("reply"), data, qos=1)
+        if response and response.get("topic"):
+            self.session.publish(response["topic"], data, qos=1, response=response)
+
+    # -------------------------------------------------------- heartbeat
+    def status_payload(self):
+        body = {"v": 1, "cid": self.s.cid, "ts": iso(self.clock.time(), self.tz_offset()),
+                "uptime_s": int(time.monotonic() - self.started)}
+        body.update(self.stats())
+        body["uplink"] = self.status()
+        return body
+
+    def status(self):
+        return dict(self.session.status(), **self.forwarder.status())
+
+    def _heartbeat(self):
+        from upstream import jsonexact
+        while not self._stop.wait(self.s.status_interval):
+            if self.session.up:
+                try:
+                    self.session.publish(self.s.topic("status"),
+                                         jsonexact.dumps(self.status_payload()).encode(), qos=0)
+                except Exception:
+                    log.exception("status heartbeat failed")
+            self.commands.prune()
