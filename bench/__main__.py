@@ -7,7 +7,7 @@ import argparse
 import importlib
 import sys
 
-BENCHES = ("codecs", "wire", "engine")
+BENCHES = ("codecs", "wire", "engine", "uplink")
 
 
 def main(argv=None):

@@ -16,10 +16,10 @@ make this a benchmark of the simulator).
 
 import argparse
 import json
-import resource
 import sys
 import time
 
+from bench.report import peak_rss_mb
 from tests.scheduler.harness import T0, Bench
 
 
@@ -56,7 +56,7 @@ def main(argv=None):
     print(json.dumps({
         "meters": a.meters, "days": a.days, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
         "readings": n, "counts": counts, "cpu_us_per_reading": round(cpu / n * 1e6, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
         "reading_table_bytes_per_reading": round(reading_bytes / n, 2),
         "store_bytes_per_reading_outbox_drained": round(drained / n, 2),
         "store_bytes_with_outbox": with_outbox,

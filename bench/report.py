@@ -89,3 +89,18 @@ def table(header, rows):
     for row in rows:
         out.append("| " + " | ".join(str(c) for c in row) + " |")
     return "\n".join(out)
+
+
+def peak_rss_mb():
+    """This process's peak RSS in MB.  VmHWM from /proc: getrusage's ru_maxrss
+    survives exec on Linux, so a child started by a large parent would report
+    the parent's peak."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    import resource
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
