@@ -162,7 +162,7 @@ def scan(port, protocol, progress=None, **options):
     if protocol in ("dlt645-2007", "dlt645-1997"):
         return scan_dlt645(port, protocol[-4:], progress=progress)
     if protocol == "cjt188":
-        return scan_cjt188(port, progress=progress, **options)
+        return scan_cjt188(port, meter_type=options.get("meter_type", 0xAA), progress=progress)
     if protocol == "mbus":
         if options.get("secondary"):
             return scan_mbus_secondary(port, progress=progress)

@@ -104,6 +104,9 @@ def test_scan_finds_16_dlt645_1997_meters():
 def test_scan_finds_16_cjt188_meters():
     ms = meters("cjt188", 16, first=78330000000001, width=14, kind="water")
     assert _scan_bus("cjt188", ms).found == sorted(m.address for m in ms)
+    # the console passes every scan option to every protocol; CJ/T188 ignores the M-Bus ones
+    assert _scan_bus("cjt188", ms, secondary=False, timeout=0.5).found == \
+        sorted(m.address for m in ms)
 
 
 def test_scan_finds_16_mbus_meters_by_primary_and_secondary_address():
