@@ -71,13 +71,16 @@ class Exchange:
 class Port:
     """One owner of one line: transactions, counters, trace."""
 
-    def __init__(self, name, transport, clock, settings=None, trace=None):
+    def __init__(self, name, transport, clock, settings=None, trace=None, frame_log=None):
         self.name = name
         self.transport = transport
         self.clock = clock
         self.settings = settings or PortSettings()
         self.counters = CounterSet()
         self.trace = trace          # callable(port, direction, bytes, monotonic) or None
+        # callable(port, [(direction, bytes, monotonic)...]) after each transaction
+        # and broadcast: the whole exchange at once (the agent's frame log)
+        self.frame_log = frame_log
         self.lock = threading.RLock()
         self._last_activity = None
 
@@ -119,8 +122,10 @@ class Port:
         """Send a frame that expects no reply (DL/T645 08H/16H to 99..99)."""
         with self.lock:
             self.open()
-            self._send(request, meter)
+            sent = self._send(request, meter)
             self.counters.add(meter, "broadcasts")
+            if self.frame_log is not None:
+                self.frame_log(self, [("tx", request, sent)])
             self._quiet()
 
     def transact(self, request, deframer, accept=None, meter=None, reply_timeout=None,
@@ -136,24 +141,33 @@ class Port:
         gap = s.byte_gap if byte_gap is None else byte_gap
         with self.lock:
             self.open()
-            start = self.clock.monotonic()
             trace = []
-            outcome = None
-            for attempt in range(1, tries + 1):
-                if attempt > 1:
-                    self.counters.add(meter, "retries")
-                self.counters.add(meter, "requests")
-                outcome = self._attempt(request, deframer, accept, meter, timeout, gap, trace)
-                if isinstance(outcome, bytes):
-                    self.counters.add(meter, "replies")
-                    self.counters.port.ok(self.clock.time())
-                    mc = self.counters.meter(meter)
-                    if mc is not None:
-                        mc.ok(self.clock.time())
-                    return Exchange(outcome, attempt, self.clock.monotonic() - start, trace)
-            err = self._failure(outcome, meter, timeout, tries)
-            self.counters.error(meter, str(err), err.frame and bytes.fromhex(err.frame))
-            raise err
+            try:
+                return self._transact(request, deframer, accept, meter, timeout, tries, gap,
+                                      trace)
+            finally:
+                if self.frame_log is not None and trace:
+                    self.frame_log(self, trace)
+
+    def _transact(self, request, deframer, accept, meter, timeout, tries, gap, trace):
+        """The attempts of one transaction (``trace`` collects the bytes)."""
+        start = self.clock.monotonic()
+        outcome = None
+        for attempt in range(1, tries + 1):
+            if attempt > 1:
+                self.counters.add(meter, "retries")
+            self.counters.add(meter, "requests")
+            outcome = self._attempt(request, deframer, accept, meter, timeout, gap, trace)
+            if isinstance(outcome, bytes):
+                self.counters.add(meter, "replies")
+                self.counters.port.ok(self.clock.time())
+                mc = self.counters.meter(meter)
+                if mc is not None:
+                    mc.ok(self.clock.time())
+                return Exchange(outcome, attempt, self.clock.monotonic() - start, trace)
+        err = self._failure(outcome, meter, timeout, tries)
+        self.counters.error(meter, str(err), err.frame and bytes.fromhex(err.frame))
+        raise err
 
     def _attempt(self, request, deframer, accept, meter, timeout, gap, trace):
         """One request/reply; the reply frame, or a tuple saying what went wrong."""
@@ -214,9 +228,12 @@ class Port:
         where = dict(port=self.name, meter=meter, frame=frame.hex(" ").upper() if frame else None)
         retries = tries - 1
         if kind == "wrong":
-            return WrongAddressError("%s after %d retries" % (detail, retries),
-                                     hint="two meters share an address, or the archive has the "
-                                          "wrong one: check with scan", **where)
+            if detail.startswith("a request on the line"):
+                hint = ("the adapter hears its own bytes: set echo = true on the port (--echo "
+                        "for probe and scan), or another master polls this bus")
+            else:
+                hint = "two meters share an address, or the archive has the wrong one: check with scan"
+            return WrongAddressError("%s after %d retries" % (detail, retries), hint=hint, **where)
         if kind == "bad":
             return BadFrameError("%s (after %d retries)" % (detail or "no valid frame", retries),
                                  hint="noise or a collision on the line: check wiring, "

@@ -8,10 +8,16 @@ configuration errors and 1 for failures (spec/cli.md).
 import click
 
 from gateway import __version__
+from gateway.cli_agent import freeze, read, time_
+from gateway.cli_data import data, events, logs
 from gateway.cli_decode import decode
 from gateway.cli_demo import demo
+from gateway.cli_meters import meters
+from gateway.cli_params import params
 from gateway.cli_probe import probe, scan
+from gateway.cli_run import run
 from gateway.cli_sim import sim
+from gateway.cli_status import status
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
@@ -21,18 +27,33 @@ def cli():
 
     \b
     Examples:
-      concentrator decode --protocol dlt645-2007 "68 61 01 00 00 00 00 68 91 08 33 33 34 33 59 33 33 33 8A 16"
-      concentrator probe /dev/ttyS1 -p dlt645-2007 -a 000012345678
-      concentrator scan /dev/ttyS1 -p dlt645-2007
-      concentrator demo
+      concentrator status                  ports, meters, store, uplink, clock
+      concentrator meters list             the archive (档案)
+      concentrator read m-0001             read a meter now, through the agent
+      concentrator data m-0001 --kind daily
+      concentrator probe /dev/ttyS1 -p dlt645-2007 -a 000012345678 -v
+      concentrator demo                    the product on simulated meters
+
+    The console finds the agent through its configuration: --config FILE,
+    or $CONCENTRATOR_CONFIG (default /etc/concentrator/concentrator.toml).
     """
 
 
 cli.add_command(decode)
 cli.add_command(demo)
 cli.add_command(probe)
+cli.add_command(run)
 cli.add_command(scan)
 cli.add_command(sim)
+cli.add_command(meters)
+cli.add_command(data)
+cli.add_command(read)
+cli.add_command(events)
+cli.add_command(logs)
+cli.add_command(params)
+cli.add_command(time_)
+cli.add_command(freeze)
+cli.add_command(status)
 
 
 def main():

@@ -36,3 +36,74 @@ def print_records(records, width=80):
     w1 = min(max(len(r[1]) for r in rows), width - w0 - 8)
     for q, v, u in rows:
         click.echo("%-*s  %*s %s" % (w0, q[:w0], w1, v, u))
+
+
+# ------------------------------------------------------------ the agent
+CONFIG_ENV = "CONCENTRATOR_CONFIG"
+USAGE_CODES = ("bad_request", "unknown_meter", "unknown_op")
+HINTS = {"not_running": "start the agent (systemctl start concentrator) or check "
+                        "concentrator.socket in the configuration",
+         "unauthorized": "run the console as root (or the agent's user)",
+         "timeout": "the agent is busy or stuck: see concentrator status and the journal",
+         "busy": "wait for the running operation to finish"}
+
+
+def config_option(f):
+    """``--config FILE`` (or $CONCENTRATOR_CONFIG), as the ``config_path`` argument."""
+    from gateway.config import DEFAULT_PATH
+    return click.option("--config", "config_path", envvar=CONFIG_ENV, default=DEFAULT_PATH,
+                        show_default=True, metavar="FILE",
+                        help="The agent's configuration (or $%s)." % CONFIG_ENV)(f)
+
+
+def load_config(path):
+    """The Config at ``path`` (devices not checked: the console may run on a
+    copy); exit 2 with the problem."""
+    from gateway.config import ConfigError, load
+    try:
+        return load(path, check_devices=False)
+    except ConfigError as err:
+        fail(str(err), code=2, hint="give the agent's configuration with --config FILE or $%s"
+             % CONFIG_ENV)
+
+
+class Agent:
+    """The console's way to the agent: its control socket, or with no agent
+    running, the same ops on the files (``gateway.offline``), saying so once
+    on stderr."""
+
+    def __init__(self, config_path, need_agent=False, quiet=False):
+        self.cfg = load_config(config_path)
+        self.need_agent = need_agent
+        self.quiet = quiet
+        self.offline = None
+        from gateway.control import ControlClient
+        self.client = ControlClient(self.cfg.concentrator["socket"])
+        self.running = self.client.available()
+
+    def call(self, op, args=None, hint=None):
+        """The op's result; a refusal exits with its message and ``hint`` (what
+        to do next with this command) unless the error code has its own."""
+        from gateway.control import ControlError
+        from upstream.errors import CommandError
+        try:
+            if self.running:
+                return self.client.call(op, args or {})
+            if self.need_agent:
+                raise ControlError("not_running", "%s needs the running agent and it is not "
+                                   "running (no answer on %s)" % (op, self.client.path))
+            if self.offline is None:
+                from gateway.offline import Offline
+                self.offline = Offline(self.cfg)
+                if not self.quiet:
+                    click.echo("note: the agent is not running; working on the files in %s"
+                               % self.cfg.concentrator["data_dir"], err=True)
+            return self.offline.call(op, args or {}, {"source": "console",
+                                                     "user": self.client.user})
+        except (ControlError, CommandError) as err:
+            fail(err.message, code=2 if err.code in USAGE_CODES else 1,
+                 hint=HINTS.get(err.code) or hint)
+
+    def close(self):
+        if self.offline is not None:
+            self.offline.close()

@@ -51,7 +51,8 @@ def decode(protocol, pretty, frame):
 
     \b
     Examples:
-      concentrator decode -p dlt645-2007 "FE FE 68 61 01 00 00 00 00 68 91 08 33 33 34 33 59 33 33 33 8A 16"
+      concentrator decode -p dlt645-2007 \\
+          "FE FE 68 61 01 00 00 00 00 68 91 08 33 33 34 33 59 33 33 33 8A 16"
       concentrator decode -p mbus - < telegrams.txt
     """
     if frame is None:

@@ -79,9 +79,11 @@ def probe(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, 
     \b
     Examples:
       concentrator probe /dev/ttyS1 -p dlt645-2007 -a 000012345678
-      concentrator probe socket://10.0.0.7:4001 -p cjt188 -a 78330011223344 --kind water -v
+      concentrator probe socket://10.0.0.7:4001 -p cjt188 -a 78330011223344 \\
+          --kind water -v
       concentrator probe /dev/ttyS2 -p mbus -a 8 --item volume.total
-      concentrator probe /dev/ttyUSB0 -p modbus -a 1 --profile eastron-sdm120 --json
+      concentrator probe /dev/ttyUSB0 -p modbus -a 1 --profile eastron-sdm120 \\
+          --json
     """
     p = _open_port(port, protocol, baud, parity, timeout, retries, echo, verbose, rs485)
     options = {}
@@ -117,7 +119,13 @@ def probe(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, 
 @click.argument("port")
 @line_options
 @click.option("--secondary", is_flag=True, help="M-Bus: search secondary ids instead of primary addresses.")
-def scan(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, verbose, secondary):
+@click.option("--csv", "csv_port", metavar="BUS",
+              help="Print the meters found as archive CSV for `meters import`, on the "
+                   "configured port named BUS.")
+@click.option("--kind", type=click.Choice(["electricity", "water", "gas", "heat"]),
+              help="With --csv: the kind of every meter found (CJ/T188, M-Bus).")
+def scan(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, verbose, secondary,
+         csv_port, kind):
     """Find the meters on a bus.
 
     DL/T645 and CJ/T188 use wildcard addresses and refine collisions byte by
@@ -128,7 +136,11 @@ def scan(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, v
     Examples:
       concentrator scan /dev/ttyS1 -p dlt645-2007
       concentrator scan /dev/ttyS3 -p mbus --secondary --timeout 0.3
+      concentrator scan /dev/ttyS2 -p cjt188 --csv rs485-2 --kind water > b2.csv
     """
+    if kind and not csv_port:
+        fail("--kind goes with --csv", code=2, hint="add --csv BUS, the port's name in the "
+             "configuration")
     p = _open_port(port, protocol, baud, parity, timeout, 0 if retries is None else retries, echo,
                    verbose, rs485)
     shown = [0]
@@ -145,6 +157,13 @@ def scan(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, v
         p.close()
     if as_json:
         click.echo(jsonexact.dumps(dict(result.as_dict(), port=port, protocol=protocol)))
+    elif csv_port:
+        import csv
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["address", "protocol", "port", "kind"])
+        for a in result.found:
+            w.writerow([a, protocol, csv_port, kind or ""])
+        click.echo("%d meter(s) found with %d probes" % (len(result.found), result.probes), err=True)
     else:
         if sys.stderr.isatty():
             click.echo("\r" + " " * 40 + "\r", nl=False, err=True)

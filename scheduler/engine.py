@@ -128,6 +128,11 @@ class Engine:
             self._thread.join(timeout)
         self.store.set_state("engine.alive", int(self.clock.time()))
 
+    def alive(self):
+        """The scheduler and every worker thread are running (the watchdog's question)."""
+        return self._thread is not None and self._thread.is_alive() and \
+            all(w.is_alive() for w in self.workers.values())
+
     def wake(self):
         self._wake.set()
         self.clock.notify()

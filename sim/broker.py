@@ -1,4 +1,4 @@
-"""A real mosquitto on a free loopback port, started and killed by the tests.
+"""A real mosquitto on a free loopback port, started and stopped by the demo and the tests.
 
 Facts that matter here (measured): mosquitto 2.0 keeps nothing on disk by
 default; run as root it needs ``user root`` to write its persistence file;
@@ -25,8 +25,8 @@ def mosquitto_binary():
     for path in (shutil.which("mosquitto"), "/usr/sbin/mosquitto"):
         if path and os.path.exists(path):
             return path
-    raise RuntimeError("mosquitto is not installed: `make test` installs it (Debian package "
-                       "mosquitto)")
+    raise RuntimeError("mosquitto is not installed (Debian: apt-get install mosquitto; "
+                       "`make test` and `make demo` install it)")
 
 
 class Mosquitto:

@@ -171,9 +171,11 @@ class Readings:
             t = self._texts[ti]
         return t
 
-    def readings(self, kind, meter=None, start=None, end=None, quantities=None, limit=None):
+    def readings(self, kind, meter=None, start=None, end=None, quantities=None, limit=None,
+                 newest=False):
         """Readings of one kind in [start, end), oldest first, optionally of
-        one meter and some quantities."""
+        one meter and some quantities; ``newest``: the last ``limit`` of them
+        (still oldest first)."""
         lo, hi = codec.key_range(start, end)
         c = self.connect()
         mi = None
@@ -189,7 +191,7 @@ class Readings:
         if mi is not None:
             sql += " AND ((key >> %d) & %d) = ?" % (codec.QUANTITY_BITS, codec.MAX_METERS)
             args.append(mi)
-        sql += " ORDER BY key"
+        sql += " ORDER BY key DESC" if newest else " ORDER BY key"
         out = []
         wanted = set(quantities) if quantities else None
         for key, v, flags, dt in c.execute(sql, args):
@@ -198,6 +200,8 @@ class Readings:
                 out.append(rec)
                 if limit and len(out) >= limit:
                     break
+        if newest:
+            out.reverse()
         return out
 
     def present(self, kind, start, end):

@@ -91,6 +91,15 @@ def test_probe_of_a_silent_address_says_what_happened_on_the_wire(lines):
     assert "hint:" in r.stderr
 
 
+def test_probe_hearing_its_own_request_says_echo():
+    # loop:// hands every byte sent straight back, like an adapter that echoes
+    r = CliRunner().invoke(cli, ["probe", "loop://", "-p", "dlt645-2007", "-a", "000012345678",
+                                 "--timeout", "0.1", "--retries", "0"])
+    assert r.exit_code == 1
+    assert "a request on the line (echo or another master) after 0 retries" in r.stderr
+    assert "set echo = true on the port (--echo for probe and scan)" in r.stderr
+
+
 def test_probe_of_a_missing_device_is_a_clear_failure():
     r = CliRunner().invoke(cli, ["probe", "/dev/ttyNOPE9", "-p", "dlt645-2007", "-a", "1"])
     assert r.exit_code == 1 and "cannot open /dev/ttyNOPE9" in r.stderr

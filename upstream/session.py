@@ -113,7 +113,9 @@ class Session:
             self.on_up()
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties):
-        if self.up:
+        if self.up and self._stop.is_set():
+            log.info("uplink: disconnected (%s)", reason_code)
+        elif self.up:
             log.warning("uplink: link lost (%s)", reason_code)
         self.up = False
 

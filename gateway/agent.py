@@ -1,0 +1,253 @@
+"""The agent: everything assembled from the configuration, started and stopped.
+
+Start: store, archive, parameters (the file's ``[params]`` applied where not
+yet set), declared ``[[meter]]``s added, ports opened lazily by their
+workers, the radio module, the engine (``power_up`` with the downtime), the
+uplink (``state`` online), the control socket; then systemd READY=1.
+Stop (SIGTERM/SIGINT): the workers finish the transaction on the wire, the
+store commits, the uplink publishes ``state`` offline and disconnects.
+Under systemd with ``WatchdogSec`` the agent pings the watchdog while its
+scheduler is alive.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+
+from drivers.clock import RealClock
+from drivers.port import Port
+from drivers.radio import RadioModule
+from drivers.transport import SerialTransport
+from gateway import __version__
+from gateway.commands import Handlers
+from gateway.config import line_settings, modbus_profile_names
+from gateway.console_ops import ConsoleOps
+from gateway.control import ControlServer, check_free
+from gateway.offline import CLOCK_OFFSET_KEY
+from gateway.status import summary
+from protocols import quantities
+from scheduler.engine import Engine
+from store.archive import Archive
+from store.params import Params
+from store.store import Store
+from upstream.uplink import Uplink
+
+log = logging.getLogger(__name__)
+
+
+def sd_notify(message):
+    """systemd's notify protocol (no dependency): a datagram to $NOTIFY_SOCKET."""
+    path = os.environ.get("NOTIFY_SOCKET")
+    if not path:
+        return False
+    if path.startswith("@"):
+        path = "\0" + path[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.connect(path)
+            s.sendall(message.encode())
+        return True
+    except OSError:
+        return False
+
+
+class Agent:
+    def __init__(self, config, clock=None, transports=None):
+        """``transports``: {port name: transport} to use instead of opening the
+        configured devices (tests, the demo)."""
+        self.cfg = config
+        self.clock = clock or RealClock()
+        self.transports = transports or {}
+        self.started = None
+        self.stopping = threading.Event()
+        c = config.concentrator
+        check_free(c["socket"])         # before touching any file of a running agent
+        os.makedirs(c["data_dir"], exist_ok=True)
+        self.params = Params(config.data_file("params.json"), quantity_unit=quantities.unit_of)
+        self._apply_params()
+        self.clock.tz_offset = int(self.params.get("time.tz_offset_min")) * 60
+        self.store = Store(config.data_file("store.db"), synchronous=self.params.get("store.synchronous"))
+        self._offset_saved = None
+        if isinstance(self.clock, RealClock):
+            # the correction the master station or the console made, kept over restarts
+            self.clock.offset = self._offset_saved = float(
+                self.store.get_state(CLOCK_OFFSET_KEY, 0.0) or 0.0)
+        self.archive = Archive(config.data_file("archive.json"), port_names=config.bus_names(),
+                               radio_port=config.radio.name if config.radio else None,
+                               modbus_profiles=modbus_profile_names(), clock=self.clock)
+        self._declared_meters()
+        self.ports = dict((p.name, self._port(p)) for p in config.ports)
+        self.radio = None
+        if config.radio:
+            r = config.radio
+            port = Port(r.name, self._transport(r.name, r.device, r.baud, r.parity, 1, False),
+                        self.clock, line_settings_for_radio(r), frame_log=self._tracer(r))
+            self.radio = (r.name, RadioModule(port, r.master_address, meter_timeout=r.meter_timeout,
+                                              meter_retries=r.meter_retries))
+        self.engine = Engine(self.clock, self.store, self.archive, self.params, self.ports,
+                             self.radio)
+        self.handlers = Handlers(self.engine, self.store, self.archive, self.params, self.clock,
+                                 __version__, self.clock.time(), uplink_status=self._uplink_status,
+                                 on_restart=self.restart)
+        self.uplink = None
+        if config.uplink.enabled:
+            config.uplink.params = self.params
+            config.uplink.refresh()
+            self.uplink = Uplink(config.uplink, self.store, self.handlers, self.clock, __version__,
+                                 stats=lambda: summary(self.engine, self.store, self.params),
+                                 address_of=self._address_of, meters_count=self.archive.count,
+                                 tz_offset=lambda: self.clock.tz_offset)
+        self.console = ConsoleOps(self.handlers, self._info)
+        self.control = ControlServer(c["socket"], self.console.call)
+        self.restart_requested = False
+        self.stopped = False
+
+    # ----------------------------------------------------------- assembly
+    def _apply_params(self):
+        """The file's [params]: applied once (later changes made by the master
+        station or the console are kept)."""
+        wanted = dict((k, v) for k, v in self.cfg.params.items() if k not in self._applied())
+        if wanted:
+            self.params.set_many(wanted)
+            self._applied(set(self.cfg.params))
+
+    def _applied(self, keys=None):
+        marker = self.cfg.data_file(".params-from-config")
+        if keys is None:
+            try:
+                with open(marker) as f:
+                    return set(f.read().split())
+            except OSError:
+                return set()
+        with open(marker, "w") as f:
+            f.write("\n".join(sorted(keys)))
+
+    def _declared_meters(self):
+        """The file's [[meter]]s not yet in the archive (by id or by address on
+        their bus) are added; the archive, changed since by the console or the
+        master station, wins over the file."""
+        from store.archive_record import address_key
+        have = self.archive.list()
+        ids = set(m["id"] for m in have)
+        keys = set(address_key(m) for m in have)
+        new = [m for m in self.cfg.meters if m.get("id") not in ids and address_key(m) not in keys]
+        if new:
+            self.archive.add(new, now=self.clock.time())
+            log.info("added %d meter(s) declared in %s", len(new), self.cfg.path)
+
+    def _transport(self, name, device, baud, parity, stopbits, rs485):
+        if name in self.transports:
+            return self.transports[name]
+        return SerialTransport(device, baud, parity, 8, stopbits, rs485)
+
+    def _port(self, p):
+        s = line_settings(p)
+        rs485 = None
+        if p.rs485:
+            rs485 = {"rts_level_for_tx": True, "rts_level_for_rx": False,
+                     "delay_before_tx": p.rts_delay_before_tx, "delay_before_rx": p.rts_delay_before_rx}
+        t = self._transport(p.name, p.device, s.baud, s.parity, s.stopbits, rs485)
+        return Port(p.name, t, self.clock, s, frame_log=self._tracer(p))
+
+    @staticmethod
+    def _tracer(p):
+        """The port's frame log (``trace = true``): one debug line per frame,
+        TX and RX with the time since the request, under logger trace.<port>."""
+        if not p.trace:
+            return None
+        tlog = logging.getLogger("trace." + p.name)
+
+        def log_frames(port, trace):
+            if not tlog.isEnabledFor(logging.DEBUG):
+                return
+            merged = []
+            for direction, data, when in trace:       # rx arrives in chunks
+                if merged and direction == "rx" and merged[-1][0] == "rx":
+                    merged[-1][1] += data
+                else:
+                    merged.append([direction, bytearray(data), when])
+            t0 = merged[0][2]
+            for direction, data, when in merged:
+                tlog.debug("%s %+.3f s %s", direction.upper(), when - t0,
+                           bytes(data).hex(" ").upper())
+        return log_frames
+
+    def _address_of(self, meter_id):
+        m = self.engine.meter(meter_id)
+        return m["address"] if m else None
+
+    def _uplink_status(self):
+        return self.uplink.status() if self.uplink else {"enabled": False}
+
+    def _info(self):
+        return {"cid": self.cfg.id, "agent": "running",
+                "uptime_s": int(time.monotonic() - self.started) if self.started else 0,
+                "uplink": self._uplink_status()}
+
+    def _save_clock_offset(self):
+        if isinstance(self.clock, RealClock) and self.clock.offset != self._offset_saved:
+            self.store.set_state(CLOCK_OFFSET_KEY, self.clock.offset)
+            self._offset_saved = self.clock.offset
+
+    # --------------------------------------------------------------- life
+    def start(self):
+        """Control socket first (it refuses when another agent runs), then the
+        engine (``power_up``), the uplink, and READY=1 for systemd."""
+        self.control.start()
+        self.started = time.monotonic()
+        self.engine.start()
+        if self.uplink:
+            self.uplink.start()
+        for problem in self.params.problems:
+            log.warning("parameters: %s", problem)
+        sd_notify("READY=1\nSTATUS=reading %d meters" % self.archive.count())
+        log.info("agent %s started: %d port(s)%s, %d meter(s), uplink %s", self.cfg.id,
+                 len(self.ports), " and a radio" if self.radio else "", self.archive.count(),
+                 "to %s:%d" % (self.cfg.uplink.host, self.cfg.uplink.port) if self.uplink
+                 else "disabled")
+
+    def run(self):
+        """Run until ``stopping`` is set (the signal handlers set it); pings
+        systemd's watchdog while the scheduler and the workers are alive."""
+        watchdog = int(os.environ.get("WATCHDOG_USEC", "0") or 0) / 1e6
+        while not self.stopping.wait(watchdog / 2 if watchdog else 1.0):
+            if watchdog and self.engine.alive():
+                sd_notify("WATCHDOG=1")
+            self._save_clock_offset()
+
+    def stop(self):
+        """The workers finish the transaction on the wire, the store commits,
+        the uplink publishes ``state`` offline; idempotent."""
+        if self.stopped:
+            return
+        self.stopped = True
+        sd_notify("STOPPING=1")
+        self.stopping.set()
+        self.control.stop()
+        if self.started is not None:
+            self.engine.stop()
+            if self.uplink:
+                self.uplink.stop()
+        self._save_clock_offset()
+        for p in self.ports.values():
+            p.close()
+        if self.radio:
+            self.radio[1].port.close()
+        if self.started is not None:
+            self.store.log("operation", self.clock.time(), "agent stopped")
+        self.store.close()
+        log.info("agent %s stopped", self.cfg.id)
+
+    def restart(self):
+        """The master station's ``reset restart``: stop; systemd starts us again."""
+        self.restart_requested = True
+        threading.Timer(1.0, self.stopping.set).start()
+        return {"restarting": True}
+
+
+def line_settings_for_radio(r):
+    from drivers.port import PortSettings
+    return PortSettings(baud=r.baud, parity=r.parity, reply_timeout=2.0, byte_gap=0.2,
+                        retries=1, silence=0.01)

@@ -1,0 +1,323 @@
+"""The agent's configuration file (TOML), checked before anything starts.
+
+A minimal file::
+
+    [concentrator]
+    id = "c01"
+
+    [[port]]
+    name = "bus1"
+    device = "/dev/ttyS1"
+
+    [uplink]
+    host = "mqtt.example.net"
+
+Every mistake -- an unknown key, a wrong type, a device that does not
+exist, two meters with one address on a bus -- is a ``ConfigError`` naming
+the file, the key, what was given and what is allowed; the agent does not
+start.  ``docs/operator-guide.md`` lists every key.
+"""
+
+import os
+import re
+import tomllib
+
+from drivers.readers import PROTOCOLS
+from upstream.errors import UplinkError
+from upstream.settings import FIELDS, LIVE, UplinkSettings
+
+DEFAULT_PATH = "/etc/concentrator/concentrator.toml"
+NAME = re.compile(r"[A-Za-z0-9_.-]{1,32}\Z")
+URL = re.compile(r"[a-z0-9+]+://")
+PARITIES = ("N", "E", "O")
+LEVELS = ("debug", "info", "warning", "error")
+
+# table: {key: (type, default, note)}
+CONCENTRATOR = {
+    "id": (str, None, "the concentrator id, 1-32 of A-Z a-z 0-9 _ - (the MQTT cid)"),
+    "data_dir": (str, "/var/lib/concentrator", "where store.db, archive.json and params.json live"),
+    "socket": (str, "/run/concentrator/control.sock", "the control socket the console talks to"),
+    "log_level": (str, "info", "one of %s" % ", ".join(LEVELS)),
+}
+PORT = {
+    "name": (str, None, "a name for the bus, 1-32 of A-Z a-z 0-9 _ . -"),
+    "device": (str, None, "a device path (/dev/ttyS1) or a pyserial URL (socket://host:port)"),
+    "protocol": (str, "dlt645-2007", "the protocol whose line defaults apply: %s" % ", ".join(PROTOCOLS)),
+    "baud": (int, None, "bits per second (default: the protocol's)"),
+    "parity": (str, None, "N, E or O (default: the protocol's)"),
+    "stopbits": (int, 1, "1 or 2"),
+    "rs485": (bool, False, "use the kernel's RS485 mode (RTS drives the transceiver)"),
+    "rts_delay_before_tx": (float, 0.0, "seconds, with rs485"),
+    "rts_delay_before_rx": (float, 0.0, "seconds, with rs485"),
+    "echo": (bool, False, "the adapter hears its own bytes: drop the echo"),
+    "reply_timeout": (float, None, "seconds to the first reply byte (default: the protocol's)"),
+    "retries": (int, 2, "retries after a timeout or a bad frame"),
+    "silence": (float, None, "seconds of quiet between frames"),
+    "trace": (bool, False, "log every frame of this port in hex (debug level)"),
+}
+RADIO = {
+    "name": (str, "radio", "the radio bus name (meters with radio = true use it)"),
+    "device": (str, None, "the module's UART: a device path or pyserial URL"),
+    "baud": (int, 9600, "bits per second"),
+    "parity": (str, "E", "N, E or O"),
+    "master_address": (str, "000000000001", "the concentrator's 12-digit node address"),
+    "meter_timeout": (float, 10.0, "seconds for a meter's answer through the module"),
+    "meter_retries": (int, 1, "retries of a radio meter read"),
+    "trace": (bool, False, "log every frame of the module in hex"),
+}
+METER = {
+    "id": (str, None, "meter id (m-0001...); generated when missing"),
+    "address": (str, None, "as printed on the meter"),
+    "protocol": (str, None, "one of %s" % ", ".join(PROTOCOLS)),
+    "port": (str, None, "the name of a [[port]] or of the [radio]"),
+    "kind": (str, None, "electricity, water, gas or heat"),
+    "radio": (bool, False, "reached through the radio module"),
+    "area": (str, None, "free text"),
+    "name": (str, None, "free text"),
+    "tariff": (str, None, "free text"),
+    "limits": (dict, None, "power_max_kw, daily_max, zero_days"),
+    "options": (dict, None, "password, operator, level, di_order, profile, secondary"),
+}
+UPLINK_KEYS = tuple(f[0] for f in FIELDS if f[0] not in LIVE)
+TOP = ("concentrator", "port", "radio", "uplink", "meter", "params")
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used (exit code 2)."""
+
+
+class PortConfig:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+class Config:
+    """The checked configuration: concentrator, ports, radio, uplink, meters, params."""
+
+    def __init__(self, path):
+        self.path = path
+        self.concentrator = {}
+        self.ports = []
+        self.radio = None
+        self.uplink = None
+        self.meters = []
+        self.params = {}
+
+    @property
+    def id(self):
+        return self.concentrator["id"]
+
+    def data_file(self, name):
+        return os.path.join(self.concentrator["data_dir"], name)
+
+    def bus_names(self):
+        return [p.name for p in self.ports] + ([self.radio.name] if self.radio else [])
+
+
+def _type_name(t):
+    return {str: "text", int: "an integer", float: "a number", bool: "true or false",
+            dict: "a table"}[t]
+
+
+def _table(where, data, schema, err):
+    if not isinstance(data, dict):
+        err("%s must be a table" % where)
+    out = {}
+    unknown = sorted(set(data) - set(schema))
+    if unknown:
+        err("%s: unknown key %s; allowed: %s" % (where, ", ".join(unknown), ", ".join(schema)))
+    for key, (typ, default, note) in schema.items():
+        if key not in data:
+            out[key] = default
+            continue
+        value = data[key]
+        ok = isinstance(value, typ) and not (typ in (int, float) and isinstance(value, bool))
+        if typ is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            err("%s.%s is %r: it must be %s (%s)" % (where, key, value, _type_name(typ), note))
+        out[key] = value
+    return out
+
+
+def _device(where, device, err):
+    if device is None:
+        err("%s.device is missing: give a device path (/dev/ttyS1) or a pyserial URL "
+            "(socket://host:port)" % where)
+    if URL.match(device):
+        return
+    if not os.path.exists(device):
+        err("%s.device %s does not exist: check the port name (ls /dev/tty*) or give a pyserial "
+            "URL (socket://host:port)" % (where, device))
+
+
+def load(path, check_devices=True):
+    """The Config of a TOML file; ConfigError says what is wrong."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError("%s: no such configuration file (give one with --config, or see "
+                          "docs/operator-guide.md for a minimal one)" % path)
+    except OSError as e:
+        raise ConfigError("%s: cannot read: %s" % (path, e.strerror))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError("%s: not valid TOML: %s" % (path, e))
+    return parse(data, path, check_devices)
+
+
+def parse(data, path="<config>", check_devices=True):
+    def err(message):
+        raise ConfigError("%s: %s" % (path, message))
+
+    cfg = Config(path)
+    unknown = sorted(set(data) - set(TOP))
+    if unknown:
+        err("unknown table or key %s; allowed: %s" % (", ".join(unknown), ", ".join(TOP)))
+    if "concentrator" not in data:
+        err("[concentrator] is missing: at least id = \"c01\"")
+    c = _table("concentrator", data["concentrator"], CONCENTRATOR, err)
+    if not c["id"] or not re.match(r"[A-Za-z0-9_-]{1,32}\Z", c["id"]):
+        err("concentrator.id is %r: it must be 1-32 of A-Z a-z 0-9 _ -" % (c["id"],))
+    if c["log_level"] not in LEVELS:
+        err("concentrator.log_level is %r: one of %s" % (c["log_level"], ", ".join(LEVELS)))
+    cfg.concentrator = c
+
+    ports = data.get("port", [])
+    if not isinstance(ports, list) or not ports:
+        err("[[port]] is missing: the agent needs at least one bus (name and device)")
+    names = set()
+    for i, raw in enumerate(ports):
+        where = "port[%d]" % i
+        p = _table(where, raw, PORT, err)
+        if not p["name"] or not NAME.match(p["name"]):
+            err("%s.name is %r: 1-32 of A-Z a-z 0-9 _ . -" % (where, p["name"]))
+        if p["name"] in names:
+            err("%s.name %r is used by another port: each port needs its own name" % (where, p["name"]))
+        names.add(p["name"])
+        where = "port %r" % p["name"]
+        if p["protocol"] not in PROTOCOLS:
+            err("%s.protocol is %r: one of %s" % (where, p["protocol"], ", ".join(PROTOCOLS)))
+        if p["parity"] is not None and p["parity"] not in PARITIES:
+            err("%s.parity is %r: one of N, E, O" % (where, p["parity"]))
+        if p["stopbits"] not in (1, 2):
+            err("%s.stopbits is %r: 1 or 2" % (where, p["stopbits"]))
+        if p["baud"] is not None and not 50 <= p["baud"] <= 4000000:
+            err("%s.baud is %r: bits per second, e.g. 2400" % (where, p["baud"]))
+        if check_devices:
+            _device(where, p["device"], err)
+        elif not p["device"]:
+            _device(where, None, err)
+        cfg.ports.append(PortConfig(**p))
+
+    if "radio" in data:
+        r = _table("radio", data["radio"], RADIO, err)
+        if r["name"] in names:
+            err("radio.name %r is also a port's name" % r["name"])
+        if not re.match(r"\d{12}\Z", r["master_address"]):
+            err("radio.master_address is %r: 12 digits" % r["master_address"])
+        if check_devices:
+            _device("radio", r["device"], err)
+        cfg.radio = PortConfig(**r)
+
+    if "uplink" not in data:
+        err("[uplink] is missing: name the broker (host = \"mqtt.example.net\"), or set "
+            "enabled = false to run without a master station")
+    up = data["uplink"]
+    if not isinstance(up, dict):
+        err("[uplink] must be a table")
+    live = sorted(set(up) & set(LIVE))
+    if live:
+        err("uplink.%s is a parameter, not a configuration key: set it with "
+            "`concentrator params set uplink.%s ...` or in [params]" % (live[0], live[0]))
+    unknown = sorted(set(up) - set(UPLINK_KEYS))
+    if unknown:
+        err("uplink: unknown key %s; allowed: %s" % (", ".join(unknown), ", ".join(UPLINK_KEYS)))
+    values = dict(up)
+    values.setdefault("cid", c["id"])
+    try:
+        cfg.uplink = UplinkSettings(**values)
+    except UplinkError as e:
+        err(str(e))
+    if check_devices:
+        for key in ("tls_ca", "tls_cert", "tls_key"):
+            name = getattr(cfg.uplink, key)
+            if name and not os.path.isfile(name):
+                err("uplink.%s %s does not exist: give the PEM file's path" % (key, name))
+
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        err("[params] must be a table of parameter = value")
+    cfg.params = dict(_flatten(params))
+    for key, value in cfg.params.items():
+        _check_param(key, value, err)
+
+    meters = data.get("meter", [])
+    if not isinstance(meters, list):
+        err("meter must be [[meter]] tables")
+    from store import archive_record
+    from store.errors import ArchiveError
+    rules = archive_record.MeterRules(cfg.bus_names(), cfg.radio.name if cfg.radio else None,
+                                      modbus_profile_names())
+    seen = {}
+    for i, raw in enumerate(meters):
+        where = "meter[%d]" % i
+        m = _table(where, raw, METER, err)
+        m = dict((k, v) for k, v in m.items() if v is not None)
+        for key in ("address", "protocol", "port"):
+            if key not in m:
+                err("%s.%s is missing" % (where, key))
+        if m["port"] not in cfg.bus_names():
+            err("%s.port %r is not a [[port]] or the [radio]: one of %s" %
+                (where, m["port"], ", ".join(cfg.bus_names())))
+        try:
+            m = archive_record.normalise(m, rules)
+        except ArchiveError as e:
+            err("%s: %s" % (where, e))
+        key = archive_record.address_key(m)
+        if key in seen:
+            err("%s and %s have the same address %s on %s: give each meter its own address" %
+                (seen[key], where, m["address"], m["port"]))
+        seen[key] = where
+        cfg.meters.append(m)
+    return cfg
+
+
+def modbus_profile_names():
+    from protocols import modbus_profiles
+    return modbus_profiles.names()
+
+
+def _flatten(table, prefix=""):
+    for key, value in table.items():
+        if isinstance(value, dict):
+            for item in _flatten(value, prefix + key + "."):
+                yield item
+        else:
+            yield prefix + key, value
+
+
+def _check_param(key, value, err):
+    import difflib
+    from protocols.quantities import unit_of
+    from store import params_table
+    rows = dict((row.key, row) for row in params_table.ALL)
+    row = rows.get(key)
+    if row is None:
+        close = difflib.get_close_matches(key, list(rows), n=3, cutoff=0.6)
+        err("params.%s is not a parameter%s; `concentrator params get` lists them" % (
+            key, " (did you mean %s?)" % " or ".join(close) if close else ""))
+    try:
+        params_table.coerce(row, value, unit_of)
+    except ValueError as e:
+        err("params.%s is %r: %s; allowed: %s" % (key, value, e, params_table.allowed(row)))
+
+
+def line_settings(port):
+    """drivers.port.PortSettings for a configured port."""
+    from drivers.readers import default_settings
+    overrides = {"baud": port.baud, "parity": port.parity, "reply_timeout": port.reply_timeout,
+                 "silence": port.silence, "retries": port.retries, "echo": port.echo,
+                 "stopbits": port.stopbits}
+    return default_settings(port.protocol, **overrides)
+

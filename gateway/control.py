@@ -1,0 +1,178 @@
+"""The control socket: how the console talks to the running agent.
+
+A Unix stream socket (mode 0600: root, or the agent's user, only) carrying
+JSON lines both ways::
+
+    -> {"op": "read", "args": {"meters": ["m-0001"]}, "user": "alice"}
+    <- {"ok": true, "result": {...}}
+    <- {"ok": false, "error": {"code": "unknown_meter", "message": "..."}}
+
+Numbers keep their exact digits (``upstream.jsonexact``).  The ops are the
+command handlers' (the same as MQTT's) plus the agent's local ones
+(``status``, ``data``).  One thread per connection; a connection may send
+several requests.
+"""
+
+import json
+import logging
+import os
+import socket
+import threading
+from decimal import Decimal
+
+from upstream import jsonexact
+from upstream.errors import CommandError
+
+log = logging.getLogger(__name__)
+MAX_LINE = 1 << 20
+
+
+class ControlError(Exception):
+    """The agent refused or failed a request, or could not be reached."""
+
+    def __init__(self, code, message):
+        super().__init__("%s: %s" % (code, message))
+        self.code = code
+        self.message = message
+
+
+class ControlServer:
+    def __init__(self, path, dispatch):
+        """``dispatch(op, args, meta) -> result`` (raises CommandError)."""
+        self.path = path
+        self.dispatch = dispatch
+        self.sock = None
+        self._stop = threading.Event()
+        self._thread = None
+
+    def start(self):
+        directory = os.path.dirname(self.path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        check_free(self.path)
+        if os.path.exists(self.path):
+            os.unlink(self.path)       # left by a killed agent
+        old = os.umask(0o177)
+        try:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.bind(self.path)
+        finally:
+            os.umask(old)
+        os.chmod(self.path, 0o600)
+        self.sock.listen(8)
+        self.sock.settimeout(0.5)
+        self._thread = threading.Thread(target=self._accept, name="control", daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        if self._thread:
+            self._thread.join(2)
+        if self.sock:                  # only the socket this server bound is removed
+            self.sock.close()
+            self.sock = None
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            threading.Thread(target=self._serve, args=(conn,), name="control-conn",
+                             daemon=True).start()
+
+    def _serve(self, conn):
+        with conn:
+            f = conn.makefile("rwb")
+            for line in f:
+                if len(line) > MAX_LINE:
+                    break
+                reply = self._handle(line)
+                f.write(jsonexact.dumps(reply).encode("utf-8") + b"\n")
+                f.flush()
+
+    def _handle(self, line):
+        try:
+            req = json.loads(line.decode("utf-8"), parse_float=Decimal)
+            if not isinstance(req, dict) or not isinstance(req.get("op"), str):
+                raise CommandError("bad_request", "a request is {\"op\": ..., \"args\": {...}}")
+            args = req.get("args")
+            args = {} if args is None else args
+            if not isinstance(args, dict):
+                raise CommandError("bad_request", "args must be an object")
+            meta = {"source": "console", "user": str(req.get("user") or "console")}
+            return {"ok": True, "result": self.dispatch(req["op"], args, meta)}
+        except CommandError as e:
+            return {"ok": False, "error": e.reply()}
+        except (UnicodeDecodeError, ValueError) as e:
+            return {"ok": False, "error": {"code": "bad_request", "message": "not JSON: %s" % e}}
+        except Exception as e:                       # never kill the connection thread silently
+            log.exception("control request failed")
+            return {"ok": False, "error": {"code": "internal", "message": str(e)}}
+
+
+def check_free(path):
+    """ControlError ``busy`` when an agent answers on ``path``."""
+    if os.path.exists(path) and _alive(path):
+        raise ControlError("busy", "another agent is running (its control socket %s answers): "
+                           "stop it first (systemctl stop concentrator)" % path)
+
+
+def _alive(path):
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            s.connect(path)
+            return True
+    except OSError:
+        return False
+
+
+class ControlClient:
+    """The console's side: ``call(op, args)`` -> result, or ControlError."""
+
+    def __init__(self, path, user=None, timeout=300):
+        self.path = path
+        self.user = user or os.environ.get("SUDO_USER") or os.environ.get("USER") or "console"
+        self.timeout = timeout
+
+    def available(self):
+        return os.path.exists(self.path) and _alive(self.path)
+
+    def call(self, op, args=None):
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(self.timeout)
+                s.connect(self.path)
+                f = s.makefile("rwb")
+                f.write(jsonexact.dumps({"op": op, "args": args or {}, "user": self.user})
+                        .encode("utf-8") + b"\n")
+                f.flush()
+                line = f.readline()
+        except FileNotFoundError:
+            raise ControlError("not_running", "the agent is not running (no %s)" % self.path)
+        except PermissionError:
+            raise ControlError("unauthorized", "no permission for %s: run as root" % self.path)
+        except socket.timeout:
+            raise ControlError("timeout", "the agent did not answer within %d s" % self.timeout)
+        except OSError as e:
+            raise ControlError("not_running", "cannot reach the agent at %s: %s" % (self.path, e))
+        if not line:
+            raise ControlError("internal", "the agent closed the connection")
+        try:
+            reply = json.loads(line.decode("utf-8"), parse_float=Decimal)
+            if not isinstance(reply, dict):
+                raise ValueError("not an object")
+        except ValueError as e:
+            raise ControlError("internal", "%s answered something that is not a reply (%s): is "
+                               "it the agent's control socket?" % (self.path, e))
+        if not reply.get("ok"):
+            e = reply.get("error") or {}
+            raise ControlError(e.get("code", "internal"), e.get("message", "failed"))
+        return reply.get("result")

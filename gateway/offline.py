@@ -1,0 +1,61 @@
+"""The console without a running agent: the same ops, on the files.
+
+With the agent stopped, the console opens the store, the archive and the
+parameters itself and dispatches the ``OFFLINE_OPS`` through the same
+``Handlers`` the agent uses (an engine is built but never started: no bus is
+opened, no scheduler runs).  Ops that need the buses or the agent's clock are
+refused with ``not_running``.  The clock shown is the system clock plus the
+correction the agent persisted (``clock.offset``).
+"""
+
+import os
+
+from drivers.clock import RealClock
+from gateway import __version__
+from gateway.config import modbus_profile_names
+from gateway.commands import Handlers
+from gateway.console_ops import OFFLINE_OPS, ConsoleOps
+from gateway.control import ControlError
+from protocols import quantities
+from scheduler.engine import Engine
+from store.archive import Archive
+from store.params import Params
+from store.store import Store
+
+CLOCK_OFFSET_KEY = "clock.offset"
+
+
+class Offline:
+    """``call(op, args, meta)`` like the control socket, on the files of ``config``."""
+
+    def __init__(self, config):
+        self.cfg = config
+        data_dir = config.concentrator["data_dir"]
+        try:
+            os.makedirs(data_dir, exist_ok=True)     # commissioning before the first start
+        except OSError as err:
+            raise ControlError("not_running", "the agent is not running and its data directory "
+                               "%s cannot be made (%s): check concentrator.data_dir in %s, or "
+                               "run as root" % (data_dir, err.strerror, config.path))
+        self.params = Params(config.data_file("params.json"), quantity_unit=quantities.unit_of,
+                             tolerant=True)
+        self.store = Store(config.data_file("store.db"))
+        self.clock = RealClock(tz_offset=int(self.params.get("time.tz_offset_min")) * 60,
+                               offset=float(self.store.get_state(CLOCK_OFFSET_KEY, 0.0) or 0.0))
+        self.archive = Archive(config.data_file("archive.json"), port_names=config.bus_names(),
+                               radio_port=config.radio.name if config.radio else None,
+                               modbus_profiles=modbus_profile_names(), clock=self.clock)
+        self.engine = Engine(self.clock, self.store, self.archive, self.params, {}, None)
+        self.handlers = Handlers(self.engine, self.store, self.archive, self.params, self.clock,
+                                 __version__, self.clock.time())
+        self.ops = ConsoleOps(self.handlers, lambda: {"cid": config.id, "agent": "not running"})
+
+    def call(self, op, args=None, meta=None):
+        if op not in OFFLINE_OPS:
+            raise ControlError("not_running", "%s needs the running agent (it works on the "
+                               "buses or the agent's clock): start it with systemctl start "
+                               "concentrator" % op)
+        return self.ops.call(op, args or {}, meta or {"source": "console"})
+
+    def close(self):
+        self.store.close()

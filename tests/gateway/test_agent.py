@@ -1,0 +1,108 @@
+"""The agent assembled from its configuration, and its control socket.
+
+A real agent (real clock, files, Unix socket) on simulated meters in process;
+the console side is the real ControlClient or a raw socket.
+"""
+
+import json
+import os
+import socket
+import stat
+
+import pytest
+
+from gateway.agent import Agent
+from gateway.control import ControlClient, ControlError
+from tests.gateway.agent_rig import AgentRig
+
+WIDE = {"from": "2020-01-01T00:00:00+08:00", "to": "2040-01-01T00:00:00+08:00"}
+
+
+@pytest.fixture
+def rig(tmp_path):
+    r = AgentRig(tmp_path)
+    yield r
+    r.stop()
+
+
+def raw(path, *lines):
+    """Send raw lines on one connection; the replies, parsed."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(30)
+        s.connect(path)
+        f = s.makefile("rwb")
+        out = []
+        for line in lines:
+            f.write(line + b"\n")
+            f.flush()
+            out.append(json.loads(f.readline()))
+        return out
+
+
+def test_socket_is_private_and_speaks_json_lines(rig):
+    mode = stat.S_IMODE(os.stat(rig.socket).st_mode)
+    assert mode == 0o600
+    replies = raw(rig.socket, b'{"op": "ping"}', b"not json", b'{"op": "fly"}', b'[1]',
+                  b'{"op": "meters.list", "args": []}', b'{"op": "status"}')
+    assert replies[0]["ok"] and replies[0]["result"]["fw"]
+    assert replies[1] == {"ok": False, "error": {"code": "bad_request", "message": replies[1][
+        "error"]["message"]}} and replies[1]["error"]["message"].startswith("not JSON")
+    assert replies[2]["error"]["code"] == "unknown_op"
+    assert "use one of" in replies[2]["error"]["message"]
+    assert replies[3]["error"]["code"] == "bad_request"
+    assert replies[4]["error"] == {"code": "bad_request", "message": "args must be an object"}
+    st = replies[5]["result"]
+    assert st["cid"] == "c01" and st["agent"] == "running"
+    assert sorted(st["ports"]) == ["bus1", "bus2", "bus3", "bus4", "radio"]
+    assert st["meters"] == {"total": 8, "offline": 0}
+    assert st["uplink"] == {"enabled": False}
+
+
+def test_console_calls_are_logged_with_the_user(rig):
+    c = ControlClient(rig.socket, user="alice")
+    c.call("ping")
+    logs = c.call("logs.query", dict(WIDE, category="operation"))["logs"]
+    assert any(r["message"] == "command ping from console:alice: ok" for r in logs)
+
+
+def test_second_agent_is_refused_and_a_stale_socket_is_replaced(rig, tmp_path):
+    with pytest.raises(ControlError) as info:
+        Agent(rig.cfg, clock=rig.clock, transports=rig.lines)
+    assert "another agent is running" in info.value.message
+    assert ControlClient(rig.socket).call("ping")["fw"]      # the first one still answers
+    rig.stop()
+    # a killed agent leaves its socket file behind: the next start replaces it
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(rig.socket)
+    s.close()
+    assert os.path.exists(rig.socket)
+    rig.start()
+    assert ControlClient(rig.socket).call("ping")["fw"]
+
+
+def test_not_running(tmp_path):
+    with pytest.raises(ControlError) as info:
+        ControlClient(str(tmp_path / "none.sock")).call("ping")
+    assert info.value.code == "not_running"
+
+
+def test_restart_keeps_meters_params_and_clock_and_reports_downtime(rig):
+    c = ControlClient(rig.socket)
+    c.call("params.set", {"values": {"plan.realtime_interval_min": 30}})
+    c.call("meters.update", {"meters": {"id": "m-0001", "name": "gate house"}})
+    c.call("time.set", {"ts": "2031-05-01T12:00:00+08:00"})
+    rig.stop()
+    rig.start()
+    c = ControlClient(rig.socket)
+    meters = c.call("meters.list")["meters"]
+    assert len(meters) == 8                                   # declared meters not added twice
+    assert [m.get("name") for m in meters if m["id"] == "m-0001"] == ["gate house"]
+    # the file's [params] were applied once: the console's change is kept
+    got = c.call("params.get", {"keys": ["plan.realtime_interval_min"]})
+    assert got["params"]["plan.realtime_interval_min"] == 30
+    assert c.call("time.get")["ts"].startswith("2031-05-01T12:0")
+    events = c.call("events.query", {"from": "2020-01-01T00:00:00+08:00",
+                                     "to": "2040-01-01T00:00:00+08:00", "type": "power_up"})
+    downtimes = [e["detail"]["downtime_s"] for e in events["events"]]
+    assert downtimes[0] is None and len(downtimes) == 2
+    assert downtimes[1] is not None and 0 <= downtimes[1] < 60
