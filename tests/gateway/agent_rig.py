@@ -9,8 +9,12 @@ the agent, leaving the files: the console then works offline on them.
 
 import os
 
+from click.testing import CliRunner
+
 from drivers.clock import RealClock
 from gateway.agent import Agent
+from gateway.cli import cli
+from gateway.cli_table import cols
 from sim.board import board, config_data, to_toml
 
 # one meter of each kind we speak, few enough that a read of all is quick
@@ -62,3 +66,24 @@ class AgentRig:
     def meters(self):
         """{address: simulated meter}."""
         return dict((m.address, m) for m in self.sc.meters())
+
+
+def runner():
+    try:
+        return CliRunner(mix_stderr=False)       # click < 8.2 mixes stderr in by default
+    except TypeError:
+        return CliRunner()
+
+
+def run(rig, *args, input=None):
+    """The console command ``args`` against the rig's configuration."""
+    return runner().invoke(cli, list(args) + ["--config", rig.config], input=input)
+
+
+def fits(text):
+    """The lines of ``text``, each checked to fit an 80-column console."""
+    lines = text.splitlines()
+    assert lines
+    for line in lines:
+        assert cols(line) <= 80, line
+    return lines

@@ -12,36 +12,15 @@ import json
 from decimal import Decimal
 
 import pytest
-from click.testing import CliRunner
 
-from gateway.cli import cli
 from gateway.cli_table import cols, table
 from gateway.control import ControlClient
-from tests.gateway.agent_rig import AgentRig
+from tests.gateway.agent_rig import AgentRig, fits, run
 from upstream import jsonexact
 
 CST = datetime.timezone(datetime.timedelta(hours=8))      # time.tz_offset_min = 480
 DAYS = 30
 E = "energy.active.import.total"
-
-
-def _runner():
-    try:
-        return CliRunner(mix_stderr=False)       # click < 8.2 mixes stderr in by default
-    except TypeError:
-        return CliRunner()
-
-
-def run(rig, *args):
-    return _runner().invoke(cli, list(args) + ["--config", rig.config])
-
-
-def fits(text):
-    lines = text.splitlines()
-    assert lines
-    for line in lines:
-        assert cols(line) <= 80, line
-    return lines
 
 
 def value(k):

@@ -7,33 +7,11 @@ meters of their own and put it back, so the order does not matter.
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from gateway.cli import cli
-from gateway.cli_table import cols
 from gateway.control import ControlClient
-from tests.gateway.agent_rig import AgentRig
+from tests.gateway.agent_rig import AgentRig, fits, run
 
 IDS = ["m-%04d" % i for i in range(1, 9)]
-
-
-def _runner():
-    try:
-        return CliRunner(mix_stderr=False)       # click < 8.2 mixes stderr in by default
-    except TypeError:
-        return CliRunner()
-
-
-def run(rig, *args, input=None):
-    return _runner().invoke(cli, list(args) + ["--config", rig.config], input=input)
-
-
-def fits(text):
-    lines = text.splitlines()
-    assert lines
-    for line in lines:
-        assert cols(line) <= 80, line
-    return lines
 
 
 @pytest.fixture(scope="module")

@@ -3,31 +3,9 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from gateway.cli import cli
-from gateway.cli_table import cols
 from store import params_table
-from tests.gateway.agent_rig import AgentRig
-
-
-def _runner():
-    try:
-        return CliRunner(mix_stderr=False)       # click < 8.2 mixes stderr in by default
-    except TypeError:
-        return CliRunner()
-
-
-def run(rig, *args):
-    return _runner().invoke(cli, list(args) + ["--config", rig.config])
-
-
-def fits(text):
-    lines = text.splitlines()
-    assert lines
-    for line in lines:
-        assert cols(line) <= 80, line
-    return lines
+from tests.gateway.agent_rig import AgentRig, fits, run
 
 
 @pytest.fixture(scope="module")
