@@ -8,6 +8,7 @@ the modification log, naming who asked.
 """
 
 from gateway.commands_args import bad, check_args, from_store_error, id_list, missing
+from store.archive_record import with_changes
 from store.errors import StoreError
 
 # parameters whose values are secrets: shown as "***" in events and logs
@@ -17,26 +18,6 @@ SECRET_MARKS = ("key", "password", "secret", "token")
 def _secret(key):
     last = key.rsplit(".", 1)[-1]
     return any(last == m or last.endswith("_" + m) for m in SECRET_MARKS)
-
-
-def _merge(record, changes):
-    """``record`` with ``changes`` applied as Archive.update does: fields
-    replace, None removes, ``limits``/``options`` merge key by key."""
-    new = dict(record)
-    for field, value in changes.items():
-        if field in ("limits", "options") and isinstance(value, dict):
-            merged = dict(new.get(field) or {})
-            for k, v in value.items():
-                if v is None:
-                    merged.pop(k, None)
-                else:
-                    merged[k] = v
-            new[field] = merged
-        elif value is None:
-            new.pop(field, None)
-        else:
-            new[field] = value
-    return new
 
 
 class ConfigCommands:
@@ -97,7 +78,7 @@ class ConfigCommands:
             raise bad("meters", dup[0], "each meter once", "is listed twice")
         try:
             current = dict((i, self.archive.get(i)) for i in ids)
-            full = dict((r["id"], _merge(current[r["id"]], r)) for r in records)
+            full = dict((r["id"], with_changes(current[r["id"]], r)) for r in records)
             _, updated, _ = self.archive.batch(update=full)
         except StoreError as err:
             raise from_store_error(err) from err

@@ -160,20 +160,7 @@ class Archive:
             self._fresh()
             if meter_id not in self._meters:
                 raise _unknown([meter_id])
-            new = _copy(self._meters[meter_id])
-            for field, value in changes.items():
-                if field in ("limits", "options") and isinstance(value, dict):
-                    merged = dict(new.get(field, {}))
-                    for k, v in value.items():
-                        if v is None:
-                            merged.pop(k, None)
-                        else:
-                            merged[k] = v
-                    new[field] = merged
-                elif value is None:
-                    new.pop(field, None)
-                else:
-                    new[field] = value
+            new = rec.with_changes(_copy(self._meters[meter_id]), changes)
             result = self._batch([], {meter_id: new}, [], None)
         self._notify_all(result)
         return _copy(result[1][0]) if result[1] else self.get(meter_id)

@@ -151,6 +151,26 @@ def _port(meter, value, radio, rules):
     return port
 
 
+def with_changes(record, changes):
+    """``record`` with ``changes`` applied: fields replace, None removes,
+    ``limits``/``options`` merge key by key (None removes a key)."""
+    new = dict(record)
+    for field, value in changes.items():
+        if field in ("limits", "options") and isinstance(value, dict):
+            merged = dict(new.get(field) or {})
+            for k, v in value.items():
+                if v is None:
+                    merged.pop(k, None)
+                else:
+                    merged[k] = v
+            new[field] = merged
+        elif value is None:
+            new.pop(field, None)
+        else:
+            new[field] = value
+    return new
+
+
 def address_key(record):
     """What must be unique on a port: (port, family, address or M-Bus secondary)."""
     secondary = record.get("options", {}).get("secondary") if record["protocol"] == "mbus" else None

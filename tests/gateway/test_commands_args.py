@@ -6,7 +6,8 @@ import pytest
 
 from gateway.commands_args import (check_args, id_list, iso_time, parse_time, time_range,
                                    unknown_meters)
-from gateway.commands_config import _merge, _secret
+from gateway.commands_config import _secret
+from store.archive_record import with_changes
 from upstream.errors import CommandError
 
 T = 1795363200          # 2026-11-23T00:00:00+08:00
@@ -68,7 +69,7 @@ def test_check_args_and_id_lists():
 
 def test_meter_changes_merge_as_the_archive_does():
     rec = {"id": "m", "name": "a", "options": {"password": "1", "operator": "2"}}
-    assert _merge(rec, {"name": None, "options": {"password": None, "level": 4}}) == \
+    assert with_changes(rec, {"name": None, "options": {"password": None, "level": 4}}) == \
         {"id": "m", "options": {"operator": "2", "level": 4}}
     assert _secret("uplink.command_key") and _secret("uplink.password")
     assert not _secret("clock.check_time") and not _secret("plan.hourly")
