@@ -52,7 +52,7 @@ an all-zero or all-FF clock gives ``meter.datetime`` None.
 
 from protocols.common import (NEED_MORE, BadValueError, ChecksumError, Deframer as _Base,
                               FramingError, LengthError, TruncatedError,
-                              UnknownIdentifierError, byte_hex, hex_of, sum8)
+                              UnknownIdentifierError, byte_hex, hex_of, skip_wakeup, sum8)
 from protocols.cjt188_tables import (CURRENT, DATA_IDS, DI_FUNCTIONS, FUNCTIONS, HEAT_CURRENT,
                                      HEAT_HISTORY, HISTORY, METER_TYPES, NOTHING, STATUS_ONLY,
                                      WATER_CURRENT, WATER_HISTORY)
@@ -175,10 +175,8 @@ def address_bytes(address):
 
 def decode(frame):
     """One complete frame (leading FE allowed) to a Frame; checks length, CS and end."""
-    i = 0
+    i = skip_wakeup(frame)
     n = len(frame)
-    while i < n and frame[i] == 0xFE:
-        i += 1
     n -= i
     if n < 13:
         raise TruncatedError("CJ/T188 frame shorter than 13 bytes", offset=n,

@@ -68,6 +68,15 @@ def byte_hex(b):
     return "%02XH" % b
 
 
+def skip_wakeup(frame):
+    """The index of the first byte after the leading FE wake-up bytes."""
+    i = 0
+    n = len(frame)
+    while i < n and frame[i] == 0xFE:
+        i += 1
+    return i
+
+
 # ---------------------------------------------------------- exact numbers ---
 
 class Num:

@@ -22,7 +22,7 @@ in its address is corrupt, not a meter).
 
 from protocols.common import (NEED_MORE, BadValueError, ChecksumError, Deframer as _Base,
                               FramingError, LengthError, TruncatedError, add33, byte_hex,
-                              sub33, sum8)
+                              skip_wakeup, sub33, sum8)
 
 BROADCAST = "999999999999"
 WILDCARD = "AAAAAAAAAAAA"
@@ -136,10 +136,8 @@ class Frame:
 
 def decode_frame(frame):
     """Bytes of one complete frame (leading FE allowed) to a Frame."""
-    i = 0
+    i = skip_wakeup(frame)
     n = len(frame)
-    while i < n and frame[i] == 0xFE:
-        i += 1
     if n - i < 12:
         raise TruncatedError("DL/T645 frame shorter than 12 bytes", offset=n - i,
                              expected="at least 12 bytes", got="%d" % (n - i))

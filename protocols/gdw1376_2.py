@@ -44,7 +44,8 @@ carry, and the buffer bound).
 
 from protocols.common import (NEED_MORE, BadValueError, ChecksumError, Deframer as _Base,
                               FramingError, LengthError, TruncatedError,
-                              UnknownIdentifierError, byte_hex, digits_to_le, sum8)
+                              UnknownIdentifierError, byte_hex, digits_to_le, skip_wakeup,
+                              sum8)
 from protocols.gdw1376_2_units import decode_unit, encode_layout, unit
 
 COMM_MODES = (
@@ -190,10 +191,8 @@ def _addr(raw):
 
 def decode(frame):
     """One complete frame to a Frame: checks L, end byte, CS, the A field and DT."""
-    i = 0
+    i = skip_wakeup(frame)
     n = len(frame)
-    while i < n and frame[i] == 0xFE:
-        i += 1
     n -= i
     if n < 3:
         raise TruncatedError("Q/GDW1376.2 frame shorter than its length field", offset=n,
@@ -280,9 +279,7 @@ def decode_dict(frame):
     f = decode(frame)
     up = f.up
     mode = f.control & 0x3F
-    i = 0
-    while frame[i] == 0xFE:
-        i += 1
+    i = skip_wakeup(frame)
     out = {
         "length": len(frame) - i,
         "control": "0x%02X" % f.control,
