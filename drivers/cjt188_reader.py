@@ -9,8 +9,8 @@ not taken.  Battery meters are slow to wake: give their port a long
 import itertools
 
 from drivers.errors import MeterRefusedError, NotSupportedError
-from protocols import cjt188
-from protocols.common import CodecError
+from protocols.cjt188 import codec as cjt188
+from protocols.core.errors import CodecError
 
 KIND_TYPES = (("water", 0x10), ("heat", 0x20), ("gas", 0x30))
 _TYPE_OF_KIND = dict(KIND_TYPES)

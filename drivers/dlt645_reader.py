@@ -8,10 +8,11 @@ address is not taken for this meter's.
 """
 
 from drivers.errors import MeterRefusedError, NotSupportedError
-from protocols import dlt645, dlt645_1997
-from protocols import dlt645_items as items2007
-from protocols.common import CodecError
-from protocols.dlt645_frame import BROADCAST, WILDCARD, Deframer, decode_frame, error_bits
+from protocols.dlt645 import edition2007 as dlt645
+from protocols.dlt645 import edition1997 as dlt645_1997
+from protocols.dlt645 import items as items2007
+from protocols.core.errors import CodecError
+from protocols.dlt645.frame import BROADCAST, WILDCARD, Deframer, decode_frame, error_bits
 
 WAKE_UP = b"\xFE\xFE\xFE\xFE"
 

@@ -10,8 +10,8 @@
 """
 
 from drivers.errors import BadFrameError, NoReplyError
-from protocols import mbus
-from protocols.common import CodecError
+from protocols.mbus import codec as mbus
+from protocols.core.errors import CodecError
 
 NETWORK = 0xFD   # 253: the meter selected by secondary address
 DEFAULT_TIMEOUT = 0.5

@@ -11,7 +11,7 @@ timeout, CRC error and exception reply.
 import minimalmodbus
 
 from drivers.errors import BadFrameError, MeterRefusedError, NoReplyError, NotSupportedError
-from protocols import modbus_profiles as profiles
+from protocols.modbus import profiles
 
 
 class ModbusReader:

@@ -24,7 +24,7 @@ import threading
 
 from drivers.counters import CounterSet
 from drivers.errors import BadFrameError, NoReplyError, WrongAddressError
-from protocols.common import ChecksumError, CodecError
+from protocols.core.errors import ChecksumError, CodecError
 
 BITS_PER_BYTE = 11  # start, 8 data, parity, stop (8E1); 8N2 is 11 too
 

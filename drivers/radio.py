@@ -19,9 +19,9 @@ import threading
 from drivers.counters import CounterSet
 from drivers.errors import DriverError, NoReplyError
 from drivers.port import Exchange, PortSettings
-from protocols import gdw1376_2 as gdw
-from protocols import gdw1376_2_build as build
-from protocols.common import CodecError
+from protocols.gdw1376_2 import codec as gdw
+from protocols.gdw1376_2 import build
+from protocols.core.errors import CodecError
 
 PROTOCOL_TYPES = (("dlt645-1997", 1), ("dlt645-2007", 2), ("cjt188", 0))
 _PTYPE = dict(PROTOCOL_TYPES)

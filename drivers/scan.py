@@ -19,7 +19,8 @@ from drivers.dlt645_reader import Dlt645Reader
 from drivers.errors import BadFrameError, MeterRefusedError, NoReplyError, WrongAddressError
 from drivers.mbus_reader import probe_primary
 from drivers.modbus_reader import probe_slave
-from protocols import cjt188, mbus
+from protocols.cjt188 import codec as cjt188
+from protocols.mbus import codec as mbus
 
 BCD_BYTES = ["%02d" % b for b in range(100)]
 
@@ -83,8 +84,9 @@ def _pattern(fixed, nbytes):
 
 def scan_dlt645(port, edition="2007", progress=None):
     """The DL/T645 meters on the bus (ScanResult.found: 12-digit addresses)."""
-    from protocols import dlt645, dlt645_1997
-    from protocols.dlt645_frame import WILDCARD, Frame
+    from protocols.dlt645 import edition2007 as dlt645
+    from protocols.dlt645 import edition1997 as dlt645_1997
+    from protocols.dlt645.frame import WILDCARD, Frame
 
     def ask(fixed):
         pattern = _pattern(fixed, 6)

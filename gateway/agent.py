@@ -27,7 +27,7 @@ from gateway.console_ops import ConsoleOps
 from gateway.control import ControlServer, check_free
 from gateway.offline import CLOCK_OFFSET_KEY
 from gateway.status import summary
-from protocols import quantities
+from protocols.core import quantities
 from scheduler.engine import Engine
 from store.archive import Archive
 from store.params import Params

@@ -18,7 +18,7 @@ from gateway.cli_common import Agent, config_option, fail
 from gateway.cli_table import echo_json, echo_table, fields, json_option
 from gateway.commands_bus import NO_CLOCK
 from gateway.control import ControlError
-from protocols import quantities
+from protocols.core import quantities
 from scheduler.plan import FROZEN
 
 THREADS = 4

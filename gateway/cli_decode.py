@@ -5,7 +5,7 @@ import sys
 import click
 
 from protocols import registry
-from protocols.common import CodecError
+from protocols.core.errors import CodecError
 from upstream import jsonexact
 
 PROTOCOL_CHOICES = registry.names()

@@ -13,7 +13,7 @@ import logging
 from drivers.dlt645_reader import broadcast_freeze
 from drivers.errors import NotSupportedError
 from gateway.commands_args import bad, check_args, choice, id_list, text, unknown_meters
-from protocols.quantities import unit_of
+from protocols.core.quantities import unit_of
 from scheduler import jobs
 from scheduler.jobs import Job
 from scheduler.plan import FROZEN

@@ -284,7 +284,7 @@ def parse(data, path="<config>", check_devices=True):
 
 
 def modbus_profile_names():
-    from protocols import modbus_profiles
+    from protocols.modbus import profiles as modbus_profiles
     return modbus_profiles.names()
 
 
@@ -299,7 +299,7 @@ def _flatten(table, prefix=""):
 
 def _check_param(key, value, err):
     import difflib
-    from protocols.quantities import unit_of
+    from protocols.core.quantities import unit_of
     from store import params_table
     rows = dict((row.key, row) for row in params_table.ALL)
     row = rows.get(key)

@@ -16,7 +16,7 @@ from gateway.config import modbus_profile_names
 from gateway.commands import Handlers
 from gateway.console_ops import OFFLINE_OPS, ConsoleOps
 from gateway.control import ControlError
-from protocols import quantities
+from protocols.core import quantities
 from scheduler.engine import Engine
 from store.archive import Archive
 from store.params import Params

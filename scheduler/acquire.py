@@ -11,7 +11,7 @@ import logging
 from decimal import Decimal
 
 from drivers.errors import DriverError, MeterRefusedError, NotSupportedError
-from protocols.common import CodecError
+from protocols.core.errors import CodecError
 from scheduler import jobs
 from scheduler.frozen import NotYet, Unavailable, read_frozen
 

@@ -28,13 +28,15 @@ sleeps.
 ``counters``: frames (requests seen), answered, silent, collisions.
 """
 
-from protocols import cjt188, mbus, modbus
-from protocols.dlt645_frame import Deframer as Dlt645Deframer
+from protocols.cjt188 import codec as cjt188
+from protocols.mbus import codec as mbus
+from protocols.modbus import deframer as modbus_deframer
+from protocols.dlt645.frame import Deframer as Dlt645Deframer
 
 FAMILIES = {"dlt645-2007": "dlt645", "dlt645-1997": "dlt645", "cjt188": "cjt188",
             "mbus": "mbus", "modbus": "modbus"}
 _DEFRAMERS = {"dlt645": Dlt645Deframer, "cjt188": cjt188.Deframer, "mbus": mbus.Deframer,
-              "modbus": lambda: modbus.Deframer("request")}
+              "modbus": lambda: modbus_deframer.Deframer("request")}
 MODES = ("garble", "first", "all")
 
 

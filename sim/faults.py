@@ -37,7 +37,7 @@ meter's main register), ``stuck_valve`` and ``dead_battery`` (``from`` ..
 
 import random
 
-from protocols.common import crc16_modbus
+from protocols.core.checksum import crc16_modbus
 
 LINK = ("no_reply", "late_reply", "corrupt_byte", "bad_checksum", "noise_before",
         "noise_after", "truncated", "wrong_address")

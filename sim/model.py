@@ -31,7 +31,7 @@ the clock's ``tz_offset``.
 
 from fractions import Fraction
 
-from protocols.common import Num
+from protocols.core.num import Num
 from sim import model_electric
 from sim.model_clock import Boundaries, MeterClock, local_iso
 from sim.model_profile import TOU_BANDS, ZERO, Integrator, LoadProfile, ScaledProfile

@@ -24,7 +24,7 @@ meter's clock only stamps them.
 
 from math import isqrt
 
-from protocols.common import Num
+from protocols.core.num import Num
 
 QUARTER = 900
 HOUR = 3600

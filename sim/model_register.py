@@ -22,7 +22,7 @@ history, so the oracle includes them.
 names into display units and register parts.
 """
 
-from protocols.common import Num
+from protocols.core.num import Num
 
 
 class Gate:

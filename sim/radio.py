@@ -51,9 +51,9 @@ Downlink handled (clause numbers of the 2013 standard's AFN list):
 
 import random
 
-from protocols import gdw1376_2 as g
-from protocols import gdw1376_2_build as gb
-from protocols.common import CodecError
+from protocols.gdw1376_2 import codec as g
+from protocols.gdw1376_2 import build as gb
+from protocols.core.errors import CodecError
 from sim.bus import family_of, new_deframer
 
 PROTOCOL_OF = {"dlt645-1997": 1, "dlt645-2007": 2, "cjt188": 0}

@@ -33,7 +33,8 @@ broadcasts, commands without an answer, frames it could not use).
 
 import zlib
 
-from protocols.common import CodecError, Num
+from protocols.core.errors import CodecError
+from protocols.core.num import Num
 from sim.model import MeterModel
 
 MODEL_OPTIONS = ("installed", "initial", "export_profile", "tariff_bands", "clock_offset",

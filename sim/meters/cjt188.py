@@ -31,8 +31,9 @@ the one received; "le" / "be" accepts only that order.  Replies carry the
 ``preamble`` (default FE FE FE FE).
 """
 
-from protocols import cjt188 as codec
-from protocols.common import CodecError, UnknownIdentifierError
+from protocols.cjt188 import fields as cjt188_fields
+from protocols.cjt188 import codec
+from protocols.core.errors import CodecError, UnknownIdentifierError
 from sim.meters.base import SimMeter
 from sim.model import units
 from sim.model_clock import parse_local_iso
@@ -131,7 +132,7 @@ class Cjt188Meter(SimMeter):
 
     def status(self, t=None):
         model = self.model
-        return codec.status_bytes(model.valve_state(t), model.battery_low(t))
+        return cjt188_fields.status_bytes(model.valve_state(t), model.battery_low(t))
 
     def _abnormal(self, fn, ser):
         self.counters["errors"] += 1

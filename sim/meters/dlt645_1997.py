@@ -26,10 +26,11 @@ Options as the 2007 meter: ``preamble``, ``passwords``/``password``,
 ``user_number``, ``constant``.
 """
 
-from protocols import dlt645_1997 as codec
-from protocols import dlt645_formats as fmts
-from protocols.common import CodecError, Num
-from protocols.dlt645_frame import BROADCAST, Frame
+from protocols.dlt645 import edition1997 as codec
+from protocols.dlt645 import formats as fmts
+from protocols.core.errors import CodecError
+from protocols.core.num import Num
+from protocols.dlt645.frame import BROADCAST, Frame
 from sim.meters.dlt645_base import Dlt645Base
 
 _BAUD_OF_CODE = dict(codec.BAUDS)

@@ -42,11 +42,11 @@ Options (besides sim.meters.base): ``max_data``, ``preamble``,
 ``meter_number``, ``constant`` (imp/kWh, default 1200).
 """
 
-from protocols import dlt645 as codec
-from protocols import dlt645_formats as fmts
-from protocols import dlt645_items as items
-from protocols.common import CodecError
-from protocols.dlt645_frame import BROADCAST, Frame, address_bytes
+from protocols.dlt645 import edition2007 as codec
+from protocols.dlt645 import formats as fmts
+from protocols.dlt645 import items
+from protocols.core.errors import CodecError
+from protocols.dlt645.frame import BROADCAST, Frame, address_bytes
 from sim.meters.dlt645_base import Dlt645Base
 from sim.model_clock import local_iso
 

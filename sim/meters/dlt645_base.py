@@ -17,9 +17,9 @@
   it has sent the reply).
 """
 
-from protocols import dlt645_formats as fmts
-from protocols.common import CodecError
-from protocols.dlt645_frame import BROADCAST, WAKE_UP, decode_frame
+from protocols.dlt645 import formats as fmts
+from protocols.core.errors import CodecError
+from protocols.dlt645.frame import BROADCAST, WAKE_UP, decode_frame
 from sim.meters.base import SimMeter
 from sim.model_clock import local_datetime, parse_local_iso
 

@@ -47,8 +47,8 @@ water, 03H gas), access number, status (bit 2 power low = dead battery):
 
 import zlib
 
-from protocols import mbus as codec
-from protocols.common import CodecError
+from protocols.mbus import codec
+from protocols.core.errors import CodecError
 from sim.meters.base import SimMeter
 from sim.model_clock import local_iso
 

@@ -26,10 +26,12 @@ Profiles with phase B rows make the model three-phase unless ``phases``
 is given.  ``address`` is the slave id (1..247) as decimal text.
 """
 
-from protocols import modbus as codec
-from protocols import modbus_profiles as profiles
-from protocols.common import CodecError, Num
-from protocols.modbus_values import data_type
+from protocols.modbus import build as modbus_build
+from protocols.modbus import frame as modbus_frame
+from protocols.modbus import profiles
+from protocols.core.errors import CodecError
+from protocols.core.num import Num
+from protocols.modbus.values import data_type
 from sim.meters.base import SimMeter, truncate
 
 SHORT_NAMES = {"sdm120": "eastron-sdm120", "sdm630": "eastron-sdm630",
@@ -128,14 +130,14 @@ class ModbusMeter(SimMeter):
     # ---------------------------------------------------------- handling ---
     def addressed(self, frame):
         try:
-            f = codec.decode(frame, "request")
+            f = modbus_frame.decode(frame, "request")
         except CodecError:
             return False
         return f.address == self.slave or (f.address == 0 and f.function in (0x05, 0x06,
                                                                              0x0F, 0x10))
 
     def _handle(self, raw):
-        f = codec.decode(raw, "request")
+        f = modbus_frame.decode(raw, "request")
         broadcast = f.address == 0
         if broadcast:
             self.counters["broadcasts"] += 1
@@ -146,7 +148,7 @@ class ModbusMeter(SimMeter):
             regs = [image.get((table, fields["start"] + k)) for k in range(fields["count"])]
             if any(r is None for r in regs):
                 return self._exception(fc, 0x02)
-            return codec.registers_reply(self.slave, fc, regs)
+            return modbus_build.registers_reply(self.slave, fc, regs)
         if fc == 0x06:
             if fields["start"] not in self.area:
                 return None if broadcast else self._exception(fc, 0x02)
@@ -158,10 +160,10 @@ class ModbusMeter(SimMeter):
                 return None if broadcast else self._exception(fc, 0x02)
             for a, v in zip(addrs, fields["values"]):
                 self.area[a] = v
-            return None if broadcast else codec.write_reply(self.slave, fc, fields["start"],
+            return None if broadcast else modbus_build.write_reply(self.slave, fc, fields["start"],
                                                             fields["count"])
         return None if broadcast else self._exception(fc, 0x01)
 
     def _exception(self, fc, code):
         self.counters["errors"] += 1
-        return codec.exception_reply(self.slave, fc, code)
+        return modbus_build.exception_reply(self.slave, fc, code)

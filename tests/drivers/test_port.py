@@ -5,8 +5,8 @@ import pytest
 from drivers.clock import VirtualClock
 from drivers.errors import BadFrameError, NoReplyError, WrongAddressError
 from drivers.port import Port, PortSettings
-from protocols import dlt645
-from protocols.dlt645_frame import Deframer
+from protocols.dlt645 import edition2007 as dlt645
+from protocols.dlt645.frame import Deframer
 from sim.lines import InProcessLine
 
 REQUEST = dlt645.read("000000000161", 0x00010000).encode()

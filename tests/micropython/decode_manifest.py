@@ -6,7 +6,8 @@
 import sys
 import json
 from protocols import registry
-from protocols.common import CodecError, Num
+from protocols.core.errors import CodecError
+from protocols.core.num import Num
 
 
 def dumps(x):

@@ -4,11 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from protocols import cjt188
-from protocols.cjt188_tables import UNITS
-from protocols.common import (BadValueError, ChecksumError, CodecError, FramingError,
-                              LengthError, Num, TruncatedError, UnknownIdentifierError,
-                              frames_in)
+from protocols.cjt188 import fields as cjt188_fields
+from protocols.cjt188 import codec as cjt188
+from protocols.cjt188.tables import UNITS
+from protocols.core.deframer import frames_in
+from protocols.core.errors import (BadValueError, ChecksumError, CodecError, FramingError,
+                                   LengthError, TruncatedError, UnknownIdentifierError)
+from protocols.core.num import Num
 from tests.corpus import own_vectors, vectors
 
 CORPUS = vectors("cjt188/vectors.json")
@@ -181,7 +183,7 @@ def test_builders_rebuild_every_frame_from_its_decoding(v):
             # an FF-filled clock decodes to None, which builds as the standard's unset clock
             frame = _fix(frame[:-11] + bytes(7) + frame[-4:])
         build = cjt188.reply if d["is_response"] else cjt188.request
-        rebuilt = build(t, d["address"], d["di"], cjt188.fields_from_dict(d), d["ser"],
+        rebuilt = build(t, d["address"], d["di"], cjt188_fields.fields_from_dict(d), d["ser"],
                         d["di_order"], wake_up=b"")
     assert rebuilt == frame
 
@@ -207,7 +209,7 @@ def test_request_builders_give_the_published_frames():
          "broadcast read metering data, DI bytes 90")
     same(cjt188.read_data(0x20, "00312718241912", ser=0x12, wake_up=b"\xFE" * 5),
          "heat meter read, type 20H, SER 12H, FE x5")
-    same(cjt188.valve_reply(0x10, "78331505900569", cjt188.status_bytes("open"), ser=1,
+    same(cjt188.valve_reply(0x10, "78331505900569", cjt188_fields.status_bytes("open"), ser=1,
                             wake_up=fe4), "valve control reply (84H) status 00 00")
     same(cjt188.address_reply(0x10, "78330123456789", ser=0xA7, wake_up=b"\xFE\xFE"),
          "read address reply (83H): meter ID 7833")
@@ -228,7 +230,7 @@ def test_meter_reply_builders_from_values():
     hist = cjt188.history_reply(0x10, "12345678901234", 2, Num.parse("321.50"), ser=1)
     assert hist == OWN[1]["bytes"]
     err = cjt188.error_reply(0x10, "12345678901234", 0x01,
-                             cjt188.status_bytes("fault", battery_low=True), ser=8)
+                             cjt188_fields.status_bytes("fault", battery_low=True), ser=8)
     assert err == [v for v in OWN if "abnormal" in v["name"]][0]["bytes"]
     t = cjt188.write_time(0x10, "12345678901234", "2024-03-01T08:30:00", ser=9, wake_up=b"")
     assert t == [v for v in OWN if v["name"].startswith("write standard time A015")][0]["bytes"]

@@ -2,9 +2,11 @@
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from protocols import cjt188
-from protocols.cjt188_tables import DATA_IDS, HEAT_CURRENT, UNITS, WATER_CURRENT
-from protocols.common import CodecError, Num
+from protocols.cjt188 import fields as cjt188_fields
+from protocols.cjt188 import codec as cjt188
+from protocols.cjt188.tables import DATA_IDS, HEAT_CURRENT, UNITS, WATER_CURRENT
+from protocols.core.errors import CodecError
+from protocols.core.num import Num
 from tests.corpus import vectors
 
 CORPUS = vectors("cjt188/vectors.json")
@@ -191,7 +193,7 @@ def test_every_frame_type_round_trips(case):
     d = cjt188.decode_dict(frame)
     assert (d["di"], d["ser"], d["address"], d["di_order"]) == ("%04X" % di, ser, address, order)
     assert d["is_response"] is is_reply
-    again = cjt188.fields_from_dict(d)
+    again = cjt188_fields.fields_from_dict(d)
     for key, want in fields.items():
         got = again[key]
         if isinstance(want, tuple):

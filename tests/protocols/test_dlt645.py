@@ -4,8 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from protocols import dlt645, dlt645_1997
-from protocols.common import CodecError, Num, plain
+from protocols.dlt645 import edition2007 as dlt645
+from protocols.dlt645 import edition1997 as dlt645_1997
+from protocols.core.errors import CodecError
+from protocols.core.num import Num, plain
 from tests.corpus import own_vectors, vectors
 
 CORPUS = vectors("dlt645/vectors.json") + vectors("dlt645/synthetic_vectors.json")
@@ -203,7 +205,7 @@ def _all_items_1997():
 
 
 def test_every_identifier_has_a_canonical_quantity_with_the_same_unit():
-    from protocols.quantities import unit_of
+    from protocols.core.quantities import unit_of
     for item in _all_items_2007() + _all_items_1997():
         assert item is not None
         assert unit_of(item.quantity) == item.unit, (hex(item.di), item.quantity, item.unit)
@@ -223,6 +225,6 @@ def test_a_frame_of_a_split_block_decodes_with_its_raw_data():
 
 
 def test_1997_write_reply_without_data_is_accepted():
-    from protocols.dlt645_frame import Frame
+    from protocols.dlt645.frame import Frame
     d = dlt645_1997.decode_dict(Frame("123456789012", 0x84, b"").encode(b""))
     assert d["function"] == "write_data" and d["length"] == 0

@@ -4,9 +4,13 @@ import random
 
 from hypothesis import given, settings, strategies as st
 
-from protocols import dlt645, dlt645_1997, dlt645_formats as fmts, dlt645_items as items
-from protocols.common import CodecError, Num
-from protocols.dlt645_frame import Deframer, Frame
+from protocols.dlt645 import edition2007 as dlt645
+from protocols.dlt645 import edition1997 as dlt645_1997
+from protocols.dlt645 import formats as fmts
+from protocols.dlt645 import items
+from protocols.core.errors import CodecError
+from protocols.core.num import Num
+from protocols.dlt645.frame import Deframer, Frame
 
 GOOD = bytes.fromhex("68 61 01 00 00 00 00 68 91 08 33 33 34 33 59 33 33 33 8A 16")
 BAD_CS = GOOD[:-2] + bytes((GOOD[-2] ^ 1, 0x16))

@@ -2,10 +2,11 @@
 
 import pytest
 
-from protocols import gdw1376_2 as g
-from protocols import gdw1376_2_build as gb
-from protocols.common import (BadValueError, ChecksumError, FramingError, LengthError,
-                              TruncatedError, UnknownIdentifierError, frames_in)
+from protocols.gdw1376_2 import codec as g
+from protocols.gdw1376_2 import build as gb
+from protocols.core.deframer import frames_in
+from protocols.core.errors import (BadValueError, ChecksumError, FramingError, LengthError,
+                                   TruncatedError, UnknownIdentifierError)
 from tests.corpus import own_vectors, vectors
 
 CORPUS = vectors("gdw1376_2/vectors.json")

@@ -2,9 +2,9 @@
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from protocols import gdw1376_2 as g
-from protocols.common import CodecError
-from protocols.gdw1376_2_units import UNITS
+from protocols.gdw1376_2 import codec as g
+from protocols.core.errors import CodecError
+from protocols.gdw1376_2.units import UNITS
 from tests.corpus import vectors
 
 CORPUS = vectors("gdw1376_2/vectors.json")

@@ -2,9 +2,10 @@
 
 import pytest
 
-from protocols import mbus
-from protocols.common import (BadValueError, ChecksumError, CodecError, FramingError,
-                              LengthError, Num, TruncatedError, UnknownIdentifierError)
+from protocols.mbus import codec as mbus
+from protocols.core.errors import (BadValueError, ChecksumError, CodecError, FramingError,
+                                   LengthError, TruncatedError, UnknownIdentifierError)
+from protocols.core.num import Num
 from tests.corpus import own_vectors
 
 VECTORS = own_vectors("mbus")

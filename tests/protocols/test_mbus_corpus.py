@@ -14,8 +14,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
-from protocols import mbus
-from protocols.common import CodecError, Num
+from protocols.mbus import codec as mbus
+from protocols.core.errors import CodecError
+from protocols.core.num import Num
 from tests.corpus import CORPUS, load_json, mbus_hex_files
 
 TEST_FRAMES = mbus_hex_files("test-frames")

@@ -4,8 +4,8 @@ import random
 
 from hypothesis import given, settings, strategies as st
 
-from protocols import mbus
-from protocols.mbus import Deframer
+from protocols.mbus import codec as mbus
+from protocols.mbus.codec import Deframer
 from tests.corpus import mbus_hex_files
 
 LONG = bytes.fromhex("68 3C 3C 68 08 08 72 78 03 49 11 77 04 0E 16 0A 00 00 00 0C 78 78 03 49"

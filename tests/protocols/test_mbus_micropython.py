@@ -13,8 +13,9 @@ RUNNER = ROOT / "tests" / "micropython" / "run_mp.mjs"
 
 SCRIPT = r'''
 import json
-from protocols import mbus
-from protocols.common import CodecError, Num
+from protocols.mbus import codec as mbus
+from protocols.core.errors import CodecError
+from protocols.core.num import Num
 
 
 def dumps(x):

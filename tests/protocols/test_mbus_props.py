@@ -4,9 +4,10 @@ import struct
 
 from hypothesis import assume, given, settings, strategies as st
 
-from protocols import mbus
-from protocols.common import BadValueError, CodecError, Num, float_digits
-from protocols.mbus_tables import PRIMARY
+from protocols.mbus import codec as mbus
+from protocols.core.errors import BadValueError, CodecError
+from protocols.core.num import Num, float_digits
+from protocols.mbus.tables import PRIMARY
 
 SETTINGS = settings(max_examples=250, deadline=None)
 BYTE = st.integers(0, 255)

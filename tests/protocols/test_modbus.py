@@ -2,9 +2,16 @@
 
 import pytest
 
-from protocols import modbus, registry
-from protocols.common import (BadValueError, ChecksumError, CodecError, LengthError, Num,
-                              TruncatedError, UnknownIdentifierError, crc16_modbus, frames_in)
+from protocols.modbus import build as modbus_build
+from protocols.modbus import deframer as modbus_deframer
+from protocols.modbus import frame as modbus_frame
+from protocols.modbus import values as modbus_values
+from protocols import registry
+from protocols.core.checksum import crc16_modbus
+from protocols.core.deframer import frames_in
+from protocols.core.errors import (BadValueError, ChecksumError, CodecError, LengthError,
+                                   TruncatedError, UnknownIdentifierError)
+from protocols.core.num import Num
 from tests.corpus import own_vectors
 
 VECTORS = own_vectors("modbus")
@@ -52,15 +59,15 @@ def test_golden_vector(vec):
     want = dict((k, v) for k, v in vec["expect"].items() if k not in EXTRA_KEYS)
     assert results[0] == want
     frame = data[vec["expect"].get("noise_bytes", 0):]
-    assert modbus.encode(modbus.decode(frame)) == frame
+    assert modbus_build.encode(modbus_frame.decode(frame)) == frame
     if "float32" in vec["expect"]:
-        value = modbus.registers_to_value(results[0]["registers"], "float32")
+        value = modbus_values.registers_to_value(results[0]["registers"], "float32")
         assert str(value) == vec["expect"]["float32"]
 
 
 @pytest.mark.parametrize("vec", BAD, ids=[v["name"] for v in BAD])
 def test_negative_vector(vec):
-    for attempt in (lambda: modbus.decode(vec["bytes"]),
+    for attempt in (lambda: modbus_frame.decode(vec["bytes"]),
                     lambda: registry.decode_bytes("modbus", vec["bytes"])):
         with pytest.raises(CodecError) as info:
             attempt()
@@ -69,83 +76,83 @@ def test_negative_vector(vec):
 
 def test_error_messages_carry_offset_and_expectation():
     with pytest.raises(ChecksumError) as info:
-        modbus.decode(REQ[:-1] + b"\x0B")
+        modbus_frame.decode(REQ[:-1] + b"\x0B")
     assert info.value.offset == 6 and info.value.expected == "84 0A" and info.value.got == "84 0B"
     with pytest.raises(BadValueError) as info:
-        modbus.decode(modbus.adu(0xF8, b"\x03\x00\x00\x00\x01"))
+        modbus_frame.decode(modbus_build.adu(0xF8, b"\x03\x00\x00\x00\x01"))
     assert info.value.offset == 0 and "248" in str(info.value)
     with pytest.raises(LengthError) as info:
-        modbus.decode(modbus.adu(1, bytes.fromhex("03 04 00 01")))
+        modbus_frame.decode(modbus_build.adu(1, bytes.fromhex("03 04 00 01")))
     assert info.value.offset == 2
     with pytest.raises(TruncatedError):
-        modbus.decode(b"\x01\x03")
+        modbus_frame.decode(b"\x01\x03")
     with pytest.raises(LengthError):
-        modbus.decode(bytes(300))
+        modbus_frame.decode(bytes(300))
 
 
 def test_direction_argument_forces_a_reading():
     echo = bytes.fromhex("11 06 00 01 00 03 9A 9B")
-    assert modbus.decode_dict(echo)["alternative"] == "reply"
-    as_reply = modbus.decode_dict(echo, "reply")
+    assert modbus_frame.decode_dict(echo)["alternative"] == "reply"
+    as_reply = modbus_frame.decode_dict(echo, "reply")
     assert as_reply["kind"] == "reply" and "alternative" not in as_reply
     with pytest.raises(LengthError):
-        modbus.decode(REQ, "reply")            # byte count 00 cannot be a reply
+        modbus_frame.decode(REQ, "reply")            # byte count 00 cannot be a reply
     with pytest.raises(LengthError):
-        modbus.decode(REPLY, "request")
+        modbus_frame.decode(REPLY, "request")
     with pytest.raises(BadValueError):
-        modbus.decode(bytes.fromhex("01 83 02 C0 F1"), "request")
+        modbus_frame.decode(bytes.fromhex("01 83 02 C0 F1"), "request")
     with pytest.raises(ValueError):
-        modbus.decode(REQ, "sideways")
+        modbus_frame.decode(REQ, "sideways")
 
 
 def test_ambiguous_read_coils_frame_reads_both_ways():
     # start 0300H count 0010H is also a 3-byte coil reply: report request + alternative
-    frame = modbus.read_request(5, 1, 0x0300, 0x10)
-    d = modbus.decode_dict(frame)
+    frame = modbus_build.read_request(5, 1, 0x0300, 0x10)
+    d = modbus_frame.decode_dict(frame)
     assert (d["kind"], d["start"], d["count"], d["alternative"]) == ("request", 0x300, 16, "reply")
-    r = modbus.decode_dict(frame, "reply")
+    r = modbus_frame.decode_dict(frame, "reply")
     assert r["byte_count"] == 3 and r["bits"][:8] == [False] * 8
 
 
 def test_exception_with_unknown_code_keeps_the_code():
-    d = modbus.decode_dict(modbus.exception_reply(7, 0x10, 0x07))
+    d = modbus_frame.decode_dict(modbus_build.exception_reply(7, 0x10, 0x07))
     assert (d["kind"], d["function"], d["exception_code"], d["exception_name"]) == (
         "exception", 16, 7, None)
     with pytest.raises(UnknownIdentifierError):
-        modbus.decode(modbus.adu(1, b"\x88\x01"))    # exception to diagnostics: not ours
+        modbus_frame.decode(modbus_build.adu(1, b"\x88\x01"))    # exception to diagnostics: not ours
 
 
 def test_builders_make_the_documented_bytes():
-    assert modbus.read_request(1, 3, 0, 1) == REQ
-    assert modbus.read_request(0x11, 1, 0x13, 0x25).hex() == "110100130025" + "0e84"
-    assert modbus.write_coil_request(0x11, 0xAC, True).hex() == "110500acff004e8b"
-    assert modbus.write_register_request(0x11, 1, 3).hex() == "1106000100039a9b"
-    assert modbus.write_coils_request(0x11, 0x13, [1, 0, 1, 1, 0, 0, 1, 1, 1, 0]).hex() == (
+    assert modbus_build.read_request(1, 3, 0, 1) == REQ
+    assert modbus_build.read_request(0x11, 1, 0x13, 0x25).hex() == "110100130025" + "0e84"
+    assert modbus_build.write_coil_request(0x11, 0xAC, True).hex() == "110500acff004e8b"
+    assert modbus_build.write_register_request(0x11, 1, 3).hex() == "1106000100039a9b"
+    assert modbus_build.write_coils_request(0x11, 0x13, [1, 0, 1, 1, 0, 0, 1, 1, 1, 0]).hex() == (
         "110f0013000a02cd01bf0b")
-    assert modbus.write_registers_request(0x11, 1, [10, 258]).hex() == "11100001000204000a0102c6f0"
-    assert modbus.read_write_request(1, 3, 6, 14, [255] * 3).hex() == (
+    assert modbus_build.write_registers_request(0x11, 1, [10, 258]).hex() == "11100001000204000a0102c6f0"
+    assert modbus_build.read_write_request(1, 3, 6, 14, [255] * 3).hex() == (
         "011700030006000e00030600ff00ff00ff4691")
-    assert modbus.registers_reply(0x11, 3, [0xAE41, 0x5652, 0x4340]) == REPLY
-    assert modbus.bits_reply(0x11, 2, [0, 0, 1, 1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1,
+    assert modbus_build.registers_reply(0x11, 3, [0xAE41, 0x5652, 0x4340]) == REPLY
+    assert modbus_build.bits_reply(0x11, 2, [0, 0, 1, 1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 1,
                                        1, 0, 1, 0, 1, 1]).hex() == "110203acdb352018"
-    assert modbus.write_reply(0x11, 0x10, 1, 2).hex() == "1110000100021298"
-    assert modbus.exception_reply(10, 1, 2).hex() == "0a8102b053"
+    assert modbus_build.write_reply(0x11, 0x10, 1, 2).hex() == "1110000100021298"
+    assert modbus_build.exception_reply(10, 1, 2).hex() == "0a8102b053"
 
 
 @pytest.mark.parametrize("call", [
-    lambda: modbus.read_request(1, 3, 0, 126),
-    lambda: modbus.read_request(1, 3, 0, 0),
-    lambda: modbus.read_request(0, 3, 0, 1),           # no broadcast reads
-    lambda: modbus.read_request(248, 3, 0, 1),
-    lambda: modbus.read_request(1, 6, 0, 1),           # not a read function
-    lambda: modbus.read_request(1, 1, 0, 2001),
-    lambda: modbus.write_registers_request(1, 0, [0] * 124),
-    lambda: modbus.write_registers_request(1, 0, [70000]),
-    lambda: modbus.write_register_request(1, 0x10000, 0),
-    lambda: modbus.write_coils_request(1, 0, [1] * 1969),
-    lambda: modbus.read_write_request(1, 0, 1, 0, [0] * 122),
-    lambda: modbus.registers_reply(0, 3, [1]),
-    lambda: modbus.exception_reply(1, 3, 256),
+    lambda: modbus_build.read_request(1, 3, 0, 126),
+    lambda: modbus_build.read_request(1, 3, 0, 0),
+    lambda: modbus_build.read_request(0, 3, 0, 1),           # no broadcast reads
+    lambda: modbus_build.read_request(248, 3, 0, 1),
+    lambda: modbus_build.read_request(1, 6, 0, 1),           # not a read function
+    lambda: modbus_build.read_request(1, 1, 0, 2001),
+    lambda: modbus_build.write_registers_request(1, 0, [0] * 124),
+    lambda: modbus_build.write_registers_request(1, 0, [70000]),
+    lambda: modbus_build.write_register_request(1, 0x10000, 0),
+    lambda: modbus_build.write_coils_request(1, 0, [1] * 1969),
+    lambda: modbus_build.read_write_request(1, 0, 1, 0, [0] * 122),
+    lambda: modbus_build.registers_reply(0, 3, [1]),
+    lambda: modbus_build.exception_reply(1, 3, 256),
 ])
 def test_builders_refuse_what_the_standard_forbids(call):
     with pytest.raises(CodecError):
@@ -155,7 +162,7 @@ def test_builders_refuse_what_the_standard_forbids(call):
 # ---------------------------------------------------------------- deframer ---
 
 def feed_chunks(data, sizes, direction=None):
-    d = modbus.Deframer(direction)
+    d = modbus_deframer.Deframer(direction)
     out = []
     pos = 0
     for n in sizes:
@@ -183,7 +190,7 @@ def test_noise_before_a_frame():
 
 def test_noise_that_looks_like_a_long_frame_does_not_hide_a_good_one():
     # "01 03 F0" promises a 245-byte reply; the request right after it must still come out
-    d = modbus.Deframer()
+    d = modbus_deframer.Deframer()
     assert d.feed(b"\x01\x03\xF0" + REQ) == [REQ]
     assert d.pending() == b""
 
@@ -198,16 +205,16 @@ def test_bad_crc_frame_then_good_one():
 
 def test_back_to_back_request_and_reply_and_direction():
     stream = REQ + bytes.fromhex("01 03 02 12 34 B5 33") + REQ
-    assert modbus.Deframer().feed(stream) == [REQ, stream[8:15], REQ]
-    d = modbus.Deframer("reply")
+    assert modbus_deframer.Deframer().feed(stream) == [REQ, stream[8:15], REQ]
+    d = modbus_deframer.Deframer("reply")
     assert d.feed(stream) == [stream[8:15]]
-    assert modbus.Deframer("request").feed(stream) == [REQ, REQ]
+    assert modbus_deframer.Deframer("request").feed(stream) == [REQ, REQ]
     with pytest.raises(ValueError):
-        modbus.Deframer("both")
+        modbus_deframer.Deframer("both")
 
 
 def test_partial_frame_needs_more_and_reset_forgets_it():
-    d = modbus.Deframer()
+    d = modbus_deframer.Deframer()
     assert d.feed(REPLY[:5]) == [] and d.need_more() and d.pending() == REPLY[:5]
     d.reset()
     assert not d.need_more() and d.pending() == b"" and d.skipped == 5
@@ -216,24 +223,24 @@ def test_partial_frame_needs_more_and_reset_forgets_it():
 
 def test_frames_in_reports_the_reason():
     with pytest.raises(TruncatedError):
-        frames_in(modbus.Deframer(), REPLY[:-1])
+        frames_in(modbus_deframer.Deframer(), REPLY[:-1])
     with pytest.raises(ChecksumError):
-        frames_in(modbus.Deframer(), REQ[:-1] + b"\x0B")
+        frames_in(modbus_deframer.Deframer(), REQ[:-1] + b"\x0B")
     with pytest.raises(BadValueError):
-        frames_in(modbus.Deframer(), modbus.adu(0xFA, b"\x03\x00\x10\x00\x10"))
+        frames_in(modbus_deframer.Deframer(), modbus_build.adu(0xFA, b"\x03\x00\x10\x00\x10"))
 
 
 def test_endless_garbage_keeps_the_buffer_bounded():
     import random
     rnd = random.Random(1)
-    d = modbus.Deframer()
+    d = modbus_deframer.Deframer()
     worst = 0
     for _ in range(300):
         d.feed(bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 40))))
         worst = max(worst, len(d.pending()))
-    assert worst <= modbus.Deframer.MAX_FRAME
+    assert worst <= modbus_deframer.Deframer.MAX_FRAME
     # garbage built to look like the start of long frames
-    d = modbus.Deframer()
+    d = modbus_deframer.Deframer()
     for _ in range(200):
         d.feed(b"\x01\x10\x00\x00\x00\x7B\xF6")
         assert len(d.pending()) <= d.MAX_FRAME
@@ -247,4 +254,4 @@ def test_registry_decodes_several_frames():
 
 
 def test_values_reexported():
-    assert modbus.registers_to_value([0x4366, 0x3333], "float32") == Num(2302, -1)
+    assert modbus_values.registers_to_value([0x4366, 0x3333], "float32") == Num(2302, -1)

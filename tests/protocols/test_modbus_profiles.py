@@ -4,9 +4,13 @@ reads are planned minimally, replies become exact value records."""
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from protocols import modbus, modbus_profiles as mp
-from protocols.common import BadValueError, CodecError, LengthError, Num, UnknownIdentifierError
-from protocols.quantities import unit_of
+from protocols.modbus import build as modbus_build
+from protocols.modbus import frame as modbus_frame
+from protocols.modbus import values as modbus_values
+from protocols.modbus import profiles as mp
+from protocols.core.errors import BadValueError, CodecError, LengthError, UnknownIdentifierError
+from protocols.core.num import Num
+from protocols.core.quantities import unit_of
 
 
 @pytest.mark.parametrize("name", mp.names())
@@ -24,7 +28,7 @@ def test_every_profile_row_is_valid_and_canonical(name):
         assert key not in keys, key
         keys.add(key)
     # registers of one profile never overlap
-    spans = sorted((r[1], r[2], r[2] + modbus.register_count(r[3])) for r in rows)
+    spans = sorted((r[1], r[2], r[2] + modbus_values.register_count(r[3])) for r in rows)
     for a, b in zip(spans, spans[1:]):
         assert a[0] != b[0] or a[2] <= b[1], (a, b)
 
@@ -44,7 +48,7 @@ def test_required_profiles_and_quantities():
 
 
 def f32(text):
-    return modbus.value_to_registers(Num.parse(text), "float32")
+    return modbus_values.value_to_registers(Num.parse(text), "float32")
 
 
 def test_sdm120_watts_become_kilowatts_exactly():
@@ -91,15 +95,15 @@ def test_extract_from_reply_frames_and_errors_per_row():
     rows = mp.profile("chint-ddsu666")
     plan = mp.plan_reads(rows, ["voltage.a", "energy.active.import.total"])
     reqs = mp.read_requests(7, plan)
-    assert [modbus.decode_dict(r)["start"] for r in reqs] == [0x2000, 0x4000]
-    replies = [modbus.registers_reply(7, 4, f32("231.5")),
-               modbus.exception_reply(7, 4, 2)]
+    assert [modbus_frame.decode_dict(r)["start"] for r in reqs] == [0x2000, 0x4000]
+    replies = [modbus_build.registers_reply(7, 4, f32("231.5")),
+               modbus_build.exception_reply(7, 4, 2)]
     recs = mp.extract(plan, replies)
     assert str(recs[0]["value"]) == "231.5" and "error" not in recs[0]
     assert recs[1]["value"] is None and "illegal_data_address" in recs[1]["error"]
     nan = mp.extract(plan, [[0x7FC0, 0], f32("1")])
     assert nan[0]["value"] is None and "NaN" in nan[0]["error"] and str(nan[1]["value"]) == "1"
-    wrong = mp.extract(plan, [modbus.registers_reply(7, 3, [1, 2]), [1]])
+    wrong = mp.extract(plan, [modbus_build.registers_reply(7, 3, [1, 2]), [1]])
     assert all(r["value"] is None for r in wrong)
     with pytest.raises(LengthError):
         mp.extract(plan, [[0, 0]])
@@ -111,7 +115,7 @@ def test_plan_respects_gap_and_size_limits():
     for fc, start, count, chosen in everything:
         assert 1 <= count <= 125 and fc == 4
         for r in chosen:
-            assert start <= r[2] and r[2] + modbus.register_count(r[3]) <= start + count
+            assert start <= r[2] and r[2] + modbus_values.register_count(r[3]) <= start + count
     assert sum(len(c) for _, _, _, c in everything) == len(rows)
     tight = mp.plan_reads(rows, max_gap=0)
     assert len(tight) > len(everything)
@@ -137,7 +141,7 @@ def test_plan_covers_every_row_once_within_limits(specs, gap, limit):
         assert count <= limit
         for r in chosen:
             assert fc == dict(mp.TABLES)[r[1]]
-            assert start <= r[2] and r[2] + modbus.register_count(r[3]) <= start + count
+            assert start <= r[2] and r[2] + modbus_values.register_count(r[3]) <= start + count
             seen.append(r)
     assert sorted(seen) == sorted(rows)
     # greedy is minimal: two neighbouring requests of one table could not be merged

@@ -5,8 +5,12 @@ import struct
 
 from hypothesis import assume, given, settings, strategies as st
 
-from protocols import modbus
-from protocols.common import BadValueError, CodecError, Num, float_digits
+from protocols.modbus import build as modbus_build
+from protocols.modbus import deframer as modbus_deframer
+from protocols.modbus import frame as modbus_frame
+from protocols.modbus import values as modbus_values
+from protocols.core.errors import BadValueError, CodecError
+from protocols.core.num import Num, float_digits
 
 SETTINGS = settings(max_examples=250, deadline=None)
 
@@ -24,40 +28,40 @@ def bools(lo, hi):
 
 # (builder call, direction it is, the fields decode must give back)
 FRAMES = st.one_of(
-    st.builds(lambda a, f, s, c: (modbus.read_request(a, f, s, c), "request",
+    st.builds(lambda a, f, s, c: (modbus_build.read_request(a, f, s, c), "request",
                                   {"start": s, "count": c}),
               slave, st.sampled_from((1, 2)), u16, st.integers(1, 2000)),
-    st.builds(lambda a, f, s, c: (modbus.read_request(a, f, s, c), "request",
+    st.builds(lambda a, f, s, c: (modbus_build.read_request(a, f, s, c), "request",
                                   {"start": s, "count": c}),
               slave, st.sampled_from((3, 4)), u16, st.integers(1, 125)),
-    st.builds(lambda a, s, on: (modbus.write_coil_request(a, s, on), "request",
+    st.builds(lambda a, s, on: (modbus_build.write_coil_request(a, s, on), "request",
                                 {"start": s, "value": on}),
               st.integers(0, 247), u16, st.booleans()),
-    st.builds(lambda a, s, v: (modbus.write_register_request(a, s, v), "request",
+    st.builds(lambda a, s, v: (modbus_build.write_register_request(a, s, v), "request",
                                {"start": s, "value": v}),
               st.integers(0, 247), u16, u16),
-    st.builds(lambda a, s, b: (modbus.write_coils_request(a, s, b), "request",
+    st.builds(lambda a, s, b: (modbus_build.write_coils_request(a, s, b), "request",
                                {"start": s, "count": len(b), "values": b}),
               st.integers(0, 247), u16, bools(1, 1968)),
-    st.builds(lambda a, s, r: (modbus.write_registers_request(a, s, r), "request",
+    st.builds(lambda a, s, r: (modbus_build.write_registers_request(a, s, r), "request",
                                {"start": s, "count": len(r), "values": r}),
               st.integers(0, 247), u16, regs(1, 123)),
-    st.builds(lambda a, rs, rc, ws, r: (modbus.read_write_request(a, rs, rc, ws, r), "request",
+    st.builds(lambda a, rs, rc, ws, r: (modbus_build.read_write_request(a, rs, rc, ws, r), "request",
                                         {"read_start": rs, "read_count": rc, "write_start": ws,
                                          "write_count": len(r), "values": r}),
               slave, u16, st.integers(1, 125), u16, regs(1, 121)),
-    st.builds(lambda a, f, b: (modbus.bits_reply(a, f, b), "reply",
+    st.builds(lambda a, f, b: (modbus_build.bits_reply(a, f, b), "reply",
                                {"bits": b + [False] * (-len(b) % 8)}),
               slave, st.sampled_from((1, 2)), bools(1, 2000)),
-    st.builds(lambda a, f, r: (modbus.registers_reply(a, f, r), "reply", {"registers": r}),
+    st.builds(lambda a, f, r: (modbus_build.registers_reply(a, f, r), "reply", {"registers": r}),
               slave, st.sampled_from((3, 4, 0x17)), regs(1, 125)),
-    st.builds(lambda a, f, s, c: (modbus.write_reply(a, f, s, c), "reply",
+    st.builds(lambda a, f, s, c: (modbus_build.write_reply(a, f, s, c), "reply",
                                   {"start": s, "count": c}),
               slave, st.just(0x10), u16, st.integers(1, 123)),
-    st.builds(lambda a, f, s, c: (modbus.write_reply(a, f, s, c), "reply",
+    st.builds(lambda a, f, s, c: (modbus_build.write_reply(a, f, s, c), "reply",
                                   {"start": s, "count": c}),
               slave, st.just(0x0F), u16, st.integers(1, 1968)),
-    st.builds(lambda a, f, c: (modbus.exception_reply(a, f, c), "exception",
+    st.builds(lambda a, f, c: (modbus_build.exception_reply(a, f, c), "exception",
                                {"exception_code": c}),
               slave, st.sampled_from((1, 2, 3, 4, 5, 6, 0x0F, 0x10, 0x17)), st.integers(0, 255)),
 )
@@ -68,19 +72,19 @@ FRAMES = st.one_of(
 def test_every_frame_type_round_trips(case):
     data, kind, fields = case
     direction = "reply" if kind == "exception" else kind
-    frame = modbus.decode(data, direction)
+    frame = modbus_frame.decode(data, direction)
     assert frame.kind == kind
     for k in fields:
         assert frame.fields[k] == fields[k], k
-    assert modbus.encode(frame) == data
+    assert modbus_build.encode(frame) == data
     # without a direction the same frame is still found, as this or another reading
-    loose = modbus.decode(data)
+    loose = modbus_frame.decode(data)
     assert kind in (loose.kind, loose.alternative)
-    assert modbus.encode(loose) == data
+    assert modbus_build.encode(loose) == data
     # and the deframer cuts it out of a stream, whole and byte by byte
-    d = modbus.Deframer(direction)
+    d = modbus_deframer.Deframer(direction)
     assert d.feed(b"\xff" + data) == [data]
-    d = modbus.Deframer(direction)
+    d = modbus_deframer.Deframer(direction)
     got = []
     for i in range(len(data)):
         got += d.feed(data[i:i + 1])
@@ -91,7 +95,7 @@ def test_every_frame_type_round_trips(case):
 @given(st.binary(max_size=300), st.sampled_from((None, "request", "reply")))
 def test_random_bytes_into_decode_raise_only_codec_errors(data, direction):
     try:
-        modbus.decode_dict(data, direction)
+        modbus_frame.decode_dict(data, direction)
     except CodecError:
         pass
 
@@ -99,23 +103,23 @@ def test_random_bytes_into_decode_raise_only_codec_errors(data, direction):
 @settings(max_examples=300, deadline=None)
 @given(st.binary(min_size=2, max_size=250), st.sampled_from((None, "request", "reply")))
 def test_random_frames_with_a_good_crc_raise_only_codec_errors(body, direction):
-    frame = modbus.adu(body[0], body[1:])
+    frame = modbus_build.adu(body[0], body[1:])
     try:
-        d = modbus.decode_dict(frame, direction)
+        d = modbus_frame.decode_dict(frame, direction)
     except CodecError:
         return
     assert d["kind"] in ("request", "reply", "exception")
-    assert modbus.encode(modbus.decode(frame, direction)) == frame
+    assert modbus_build.encode(modbus_frame.decode(frame, direction)) == frame
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.binary(max_size=64), max_size=12), st.sampled_from((None, "request", "reply")))
 def test_random_bytes_into_the_deframer(chunks, direction):
-    d = modbus.Deframer(direction)
+    d = modbus_deframer.Deframer(direction)
     for chunk in chunks:
         for frame in d.feed(chunk):
-            modbus.decode(frame, direction)     # whatever it hands out decodes
-        assert len(d.pending()) <= modbus.Deframer.MAX_FRAME
+            modbus_frame.decode(frame, direction)     # whatever it hands out decodes
+        assert len(d.pending()) <= modbus_deframer.Deframer.MAX_FRAME
         d.need_more()
 
 
@@ -124,7 +128,7 @@ def test_random_bytes_into_the_deframer(chunks, direction):
 def test_frame_after_noise_comes_out(noise, case, chunk):
     data, kind, _ = case
     direction = "reply" if kind == "exception" else kind
-    d = modbus.Deframer(direction)
+    d = modbus_deframer.Deframer(direction)
     stream = noise + data
     got = []
     for i in range(0, len(stream), chunk):
@@ -148,13 +152,13 @@ def test_integer_registers_round_trip(spec, data, order, scale):
     lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
     raw = data.draw(st.integers(lo, hi))
     value = Num(raw, scale or 0)
-    words = modbus.value_to_registers(value, name, order, scale)
+    words = modbus_values.value_to_registers(value, name, order, scale)
     assert len(words) == bits // 16 and all(0 <= w <= 0xFFFF for w in words)
-    back = modbus.registers_to_value(words, name, order, scale)
+    back = modbus_values.registers_to_value(words, name, order, scale)
     assert back == value and back.e == (scale or 0)
     # word order: "little" is "big" with the words reversed
-    assert modbus.value_to_registers(value, name, "little", scale) == list(
-        reversed(modbus.value_to_registers(value, name, "big", scale)))
+    assert modbus_values.value_to_registers(value, name, "little", scale) == list(
+        reversed(modbus_values.value_to_registers(value, name, "big", scale)))
 
 
 @SETTINGS
@@ -164,9 +168,9 @@ def test_float32_bits_round_trip(bits, order, scale):
     words = [bits >> 16, bits & 0xFFFF]
     if order == "little":
         words.reverse()
-    value = modbus.registers_to_value(words, "float32", order, scale)
+    value = modbus_values.registers_to_value(words, "float32", order, scale)
     assert value.scaled(-(scale or 0)) == float_digits(bits)
-    assert modbus.value_to_registers(value, "float32", order, scale) == words
+    assert modbus_values.value_to_registers(value, "float32", order, scale) == words
 
 
 @SETTINGS
@@ -176,15 +180,15 @@ def test_float64_bits_round_trip(bits, order):
     words = [(bits >> s) & 0xFFFF for s in (48, 32, 16, 0)]
     if order == "little":
         words.reverse()
-    value = modbus.registers_to_value(words, "float64", order)
-    assert modbus.value_to_registers(value, "float64", order) == words
+    value = modbus_values.registers_to_value(words, "float64", order)
+    assert modbus_values.value_to_registers(value, "float64", order) == words
 
 
 @SETTINGS
 @given(st.floats(allow_nan=False, allow_infinity=False, width=32))
 def test_float32_decoding_matches_ieee(x):
     words = list(struct.unpack(">HH", struct.pack(">f", x)))
-    value = modbus.registers_to_value(words, "float32")
+    value = modbus_values.registers_to_value(words, "float32")
     # the shortest decimal reads back as the same float32 (checked with CPython's parser)
     assert struct.pack(">f", float(str(value))) == struct.pack(">f", x) or x == 0
 
@@ -193,21 +197,21 @@ def test_float32_decoding_matches_ieee(x):
 @given(st.integers(-10 ** 12, 10 ** 12), st.integers(-8, 4))
 def test_decimal_to_float_rounds_to_nearest(m, e):
     value = Num(m, e)
-    words = modbus.value_to_registers(value, "float32")
+    words = modbus_values.value_to_registers(value, "float32")
     nearest = struct.pack(">f", float(str(value)))     # CPython rounds correctly
     assert struct.pack(">HH", *words) == nearest
 
 
 def test_known_values():
-    assert str(modbus.registers_to_value([0x4366, 0x3334], "float32")) == "230.20001"
-    assert str(modbus.registers_to_value([0x3E4C, 0xCCCD], "float32")) == "0.2"
-    assert str(modbus.registers_to_value([0xCCCD, 0x3E4C], "float32", "little")) == "0.2"
-    assert str(modbus.registers_to_value([0x0001, 0xE240], "uint32", "big", -2)) == "1234.56"
-    assert str(modbus.registers_to_value([0xE240, 0x0001], "int32", "little", -2)) == "1234.56"
-    assert str(modbus.registers_to_value([0xFFFF], "int16", "big", -1)) == "-0.1"
-    assert str(modbus.registers_to_value([0xFFFF], "uint16")) == "65535"
-    assert modbus.value_to_registers(Num(2302, -1), "float32") == [0x4366, 0x3333]
-    assert modbus.value_to_registers(Num(-12345, -2), "int32", "little", -2) == [0xCFC7, 0xFFFF]
+    assert str(modbus_values.registers_to_value([0x4366, 0x3334], "float32")) == "230.20001"
+    assert str(modbus_values.registers_to_value([0x3E4C, 0xCCCD], "float32")) == "0.2"
+    assert str(modbus_values.registers_to_value([0xCCCD, 0x3E4C], "float32", "little")) == "0.2"
+    assert str(modbus_values.registers_to_value([0x0001, 0xE240], "uint32", "big", -2)) == "1234.56"
+    assert str(modbus_values.registers_to_value([0xE240, 0x0001], "int32", "little", -2)) == "1234.56"
+    assert str(modbus_values.registers_to_value([0xFFFF], "int16", "big", -1)) == "-0.1"
+    assert str(modbus_values.registers_to_value([0xFFFF], "uint16")) == "65535"
+    assert modbus_values.value_to_registers(Num(2302, -1), "float32") == [0x4366, 0x3333]
+    assert modbus_values.value_to_registers(Num(-12345, -2), "int32", "little", -2) == [0xCFC7, 0xFFFF]
 
 
 def test_bad_values_raise_bad_value_error():
@@ -215,20 +219,20 @@ def test_bad_values_raise_bad_value_error():
     for words, dtype in (([0x7F80, 0], "float32"), ([0x7FC0, 0], "float32"),
                          ([0xFFF0, 0, 0, 0], "float64")):
         with pytest.raises(BadValueError):
-            modbus.registers_to_value(words, dtype)
+            modbus_values.registers_to_value(words, dtype)
     with pytest.raises(CodecError):
-        modbus.registers_to_value([1], "float32")
+        modbus_values.registers_to_value([1], "float32")
     with pytest.raises(CodecError):
-        modbus.registers_to_value([1, 2], "float31")
+        modbus_values.registers_to_value([1, 2], "float31")
     with pytest.raises(CodecError):
-        modbus.registers_to_value([1, 2], "int32", "middle")
+        modbus_values.registers_to_value([1, 2], "int32", "middle")
     with pytest.raises(BadValueError):
-        modbus.registers_to_value([70000], "uint16")
+        modbus_values.registers_to_value([70000], "uint16")
     with pytest.raises(BadValueError):
-        modbus.value_to_registers(Num(1234, -3), "int32", "big", -2)   # one decimal too many
+        modbus_values.value_to_registers(Num(1234, -3), "int32", "big", -2)   # one decimal too many
     with pytest.raises(BadValueError):
-        modbus.value_to_registers(70000, "uint16")
+        modbus_values.value_to_registers(70000, "uint16")
     with pytest.raises(BadValueError):
-        modbus.value_to_registers(-1, "uint32")
+        modbus_values.value_to_registers(-1, "uint32")
     with pytest.raises(BadValueError):
-        modbus.value_to_registers(Num(1, 39), "float32")               # beyond float32
+        modbus_values.value_to_registers(Num(1, 39), "float32")               # beyond float32

@@ -2,8 +2,9 @@
 name with its canonical unit (or, where no exact power-of-ten conversion
 exists, the meter's own unit of the same dimension)."""
 
-from protocols import quantities, registry
-from protocols.common import CodecError
+from protocols.core import quantities
+from protocols import registry
+from protocols.core.errors import CodecError
 from tests.corpus import manifest_lines
 
 # the meter's unit is kept when converting would not be exact

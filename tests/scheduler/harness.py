@@ -13,7 +13,7 @@ from drivers.clock import RealClock, ShiftedClock, VirtualClock
 from drivers.port import Port
 from drivers.radio import RadioModule
 from drivers.readers import default_settings
-from protocols import quantities
+from protocols.core import quantities
 from scheduler.engine import Engine
 from sim.scenario import build
 from store.archive import Archive

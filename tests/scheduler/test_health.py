@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from drivers.clock import VirtualClock
-from protocols import quantities
+from protocols.core import quantities
 from scheduler.health import Health
 from store.params import Params
 from store.store import Store

@@ -3,9 +3,14 @@
 import pytest
 
 from drivers.clock import VirtualClock
-from protocols import cjt188, dlt645, mbus, modbus
-from protocols.common import CodecError, frames_in
-from protocols.dlt645_frame import Deframer as DltDeframer
+from protocols.cjt188 import codec as cjt188
+from protocols.dlt645 import edition2007 as dlt645
+from protocols.mbus import codec as mbus
+from protocols.modbus import build as modbus_build
+from protocols.modbus import frame as modbus_frame
+from protocols.core.deframer import frames_in
+from protocols.core.errors import CodecError
+from protocols.dlt645.frame import Deframer as DltDeframer
 from sim.bus import Bus
 from sim.meters import Cjt188Meter, Dlt645Meter, MbusMeter, ModbusMeter
 
@@ -100,5 +105,5 @@ def test_mixed_protocols_on_one_line():
             (mbus.req_ud2(3, True), mbus.decode_dict)):
         (d, reply), = bus.receive(req)
         check(reply)
-    (d, reply), = bus.receive(modbus.read_request(4, 4, 0, 2))
-    assert modbus.decode(reply, "reply").kind == "reply"
+    (d, reply), = bus.receive(modbus_build.read_request(4, 4, 0, 2))
+    assert modbus_frame.decode(reply, "reply").kind == "reply"

@@ -5,8 +5,9 @@ import datetime
 import pytest
 
 from drivers.clock import VirtualClock
-from protocols import cjt188 as codec
-from protocols.common import Num, frames_in
+from protocols.cjt188 import codec
+from protocols.core.deframer import frames_in
+from protocols.core.num import Num
 from sim.meters import Cjt188Meter
 from sim.model_clock import epoch_of_local
 

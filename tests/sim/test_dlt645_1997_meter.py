@@ -3,9 +3,9 @@
 import datetime
 
 from drivers.clock import VirtualClock
-from protocols import dlt645
-from protocols import dlt645_1997 as codec
-from protocols.common import Num
+from protocols.dlt645 import edition2007 as dlt645
+from protocols.dlt645 import edition1997 as codec
+from protocols.core.num import Num
 from sim.meters import Dlt645_1997Meter, Dlt645Meter
 from sim.model_clock import epoch_of_local
 

@@ -3,10 +3,11 @@
 import datetime
 
 from drivers.clock import VirtualClock
-from protocols import dlt645 as codec
-from protocols import dlt645_items as items
-from protocols.common import Num, frames_in
-from protocols.dlt645_frame import Deframer
+from protocols.dlt645 import edition2007 as codec
+from protocols.dlt645 import items
+from protocols.core.deframer import frames_in
+from protocols.core.num import Num
+from protocols.dlt645.frame import Deframer
 from sim.meters import Dlt645Meter
 from sim.model_clock import epoch_of_local
 

@@ -3,8 +3,13 @@
 import pytest
 
 from drivers.clock import VirtualClock
-from protocols import cjt188, dlt645, mbus, modbus
-from protocols.common import ChecksumError, CodecError, Num
+from protocols.cjt188 import codec as cjt188
+from protocols.dlt645 import edition2007 as dlt645
+from protocols.mbus import codec as mbus
+from protocols.modbus import build as modbus_build
+from protocols.modbus import frame as modbus_frame
+from protocols.core.errors import ChecksumError, CodecError
+from protocols.core.num import Num
 from sim.bus import Bus
 from sim.faults import Faults
 from sim.meters import Cjt188Meter, Dlt645Meter, MbusMeter, ModbusMeter
@@ -80,7 +85,7 @@ def test_wrong_address_and_bad_checksum_for_every_protocol():
     assert cjt188.decode_dict(bus.receive(cjt188.read_data(0x10, c.address))[0][1])["address"] \
         == "00000000000001"
     assert mbus.decode_dict(bus.receive(mbus.req_ud2(3, True))[0][1])["a"] == 4
-    assert modbus.decode(bus.receive(modbus.read_request(4, 4, 0, 2))[0][1], "reply").address == 5
+    assert modbus_frame.decode(bus.receive(modbus_build.read_request(4, 4, 0, 2))[0][1], "reply").address == 5
     e5 = MbusMeter("9", clk, faults=[{"type": "bad_checksum"}])
     assert Bus([e5], clk).receive(mbus.snd_nke(9)) == [(pytest.approx(0.02), b"\xE4")]
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from drivers.clock import VirtualClock
-from protocols import mbus as codec
+from protocols.mbus import codec
 from sim.meters import MbusMeter
 from sim.model_clock import epoch_of_local
 

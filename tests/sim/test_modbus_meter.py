@@ -3,9 +3,10 @@
 import pytest
 
 from drivers.clock import VirtualClock
-from protocols import modbus as codec
-from protocols import modbus_profiles as profiles
-from protocols.common import Num
+from protocols.modbus import build as modbus_build
+from protocols.modbus import frame as modbus_frame
+from protocols.modbus import profiles
+from protocols.core.num import Num
 from sim.meters import ModbusMeter
 
 
@@ -30,10 +31,10 @@ def test_registers_follow_the_clock():
     clk = VirtualClock()
     m = ModbusMeter("7", clk, register_map="generic", profile={"base": 3600})
     row = m.rows[0]
-    first = profiles.row_value(row, codec.decode(m.handle(codec.read_request(7, 3, 0, 2)),
+    first = profiles.row_value(row, modbus_frame.decode(m.handle(modbus_build.read_request(7, 3, 0, 2)),
                                                  "reply").fields["registers"])
     clk.advance(3600)
-    later = profiles.row_value(row, codec.decode(m.handle(codec.read_request(7, 3, 0, 2)),
+    later = profiles.row_value(row, modbus_frame.decode(m.handle(modbus_build.read_request(7, 3, 0, 2)),
                                                  "reply").fields["registers"])
     assert later.m - first.m == 360                   # 3.6 kWh in 0.01 kWh
 
@@ -41,20 +42,20 @@ def test_registers_follow_the_clock():
 def test_exceptions_writes_and_addressing():
     clk = VirtualClock()
     m = ModbusMeter("7", clk)
-    d = codec.decode_dict(m.handle(codec.read_request(7, 4, 0x1000, 2)), "reply")
+    d = modbus_frame.decode_dict(m.handle(modbus_build.read_request(7, 4, 0x1000, 2)), "reply")
     assert (d["kind"], d["exception_code"]) == ("exception", 2)
-    d = codec.decode_dict(m.handle(codec.read_request(7, 1, 0, 8)), "reply")
+    d = modbus_frame.decode_dict(m.handle(modbus_build.read_request(7, 1, 0, 8)), "reply")
     assert (d["kind"], d["exception_code"]) == ("exception", 1)
-    req = codec.write_register_request(7, 0x0100, 0x1234)
+    req = modbus_build.write_register_request(7, 0x0100, 0x1234)
     assert m.handle(req) == req
-    d = codec.decode_dict(m.handle(codec.write_registers_request(7, 0x0101, [1, 2])), "reply")
+    d = modbus_frame.decode_dict(m.handle(modbus_build.write_registers_request(7, 0x0101, [1, 2])), "reply")
     assert (d["start"], d["count"]) == (0x0101, 2)
-    d = codec.decode_dict(m.handle(codec.read_request(7, 3, 0x0100, 3)), "reply")
+    d = modbus_frame.decode_dict(m.handle(modbus_build.read_request(7, 3, 0x0100, 3)), "reply")
     assert d["registers"] == [0x1234, 1, 2]
-    d = codec.decode_dict(m.handle(codec.write_register_request(7, 0x0200, 1)), "reply")
+    d = modbus_frame.decode_dict(m.handle(modbus_build.write_register_request(7, 0x0200, 1)), "reply")
     assert d["exception_code"] == 2
-    assert m.handle(codec.read_request(8, 4, 0, 2)) is None
-    assert m.handle(codec.write_register_request(0, 0x0100, 9)) is None
+    assert m.handle(modbus_build.read_request(8, 4, 0, 2)) is None
+    assert m.handle(modbus_build.write_register_request(0, 0x0100, 9)) is None
     assert m.area[0x0100] == 9 and m.counters["broadcasts"] == 1
 
 

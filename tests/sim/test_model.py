@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from drivers.clock import VirtualClock
-from protocols.common import Num
+from protocols.core.num import Num
 from sim.model import MeterModel
 from sim.model_clock import Boundaries, MeterClock, epoch_of_local
 from sim.model_profile import ELECTRICITY_SHAPE, Integrator, LoadProfile

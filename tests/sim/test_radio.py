@@ -1,9 +1,10 @@
 """The simulated Q/GDW1376.2 radio module: node table, forwarding, loss, outage."""
 
 from drivers.clock import VirtualClock
-from protocols import cjt188, dlt645
-from protocols import gdw1376_2 as g
-from protocols import gdw1376_2_build as gb
+from protocols.cjt188 import codec as cjt188
+from protocols.dlt645 import edition2007 as dlt645
+from protocols.gdw1376_2 import codec as g
+from protocols.gdw1376_2 import build as gb
 from sim.meters import Cjt188Meter, Dlt645Meter
 from sim.radio import RadioModule
 

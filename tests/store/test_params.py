@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocols.quantities import unit_of
+from protocols.core.quantities import unit_of
 from store import params_table
 from store.errors import ParamsError, StoreFileError
 from store.params import Params

@@ -30,7 +30,8 @@ downlink frames only: uplink layouts follow the 2013 standard as best known
 order and the router status bits match a public concentrator implementation.
 """
 
-from protocols.common import BadValueError, LengthError, TruncatedError, bcd_le, digits_to_le
+from protocols.core.bcd import bcd_le, digits_to_le
+from protocols.core.errors import BadValueError, LengthError, TruncatedError
 
 PROTOCOL_TYPES = dict((
     (0, "transparent"),

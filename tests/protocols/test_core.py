@@ -1,4 +1,4 @@
-"""protocols.common: exact numbers, BCD, checksums, CRC, errors, the deframer base."""
+"""protocols.core: exact numbers, BCD, checksums, CRC, errors, the deframer base."""
 
 import struct
 from decimal import Decimal
@@ -6,9 +6,11 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from protocols import common
-from protocols.common import (BadValueError, ChecksumError, CodecError, Num, bcd_be, bcd_le,
-                              crc16_modbus, float_digits, to_bcd_be, to_bcd_le)
+from protocols.core import bcd, checksum, deframer, errors
+from protocols.core.bcd import bcd_be, bcd_le, to_bcd_be, to_bcd_le
+from protocols.core.checksum import crc16_modbus
+from protocols.core.errors import BadValueError, ChecksumError, CodecError
+from protocols.core.num import Num, float_digits
 
 
 def test_num_prints_the_meters_digits():
@@ -55,15 +57,15 @@ def test_non_bcd_digit_names_its_offset():
 
 
 def test_scrambling_and_sum():
-    assert common.add33(b"\x00\x00\x01\x00") == bytes.fromhex("33333433")
-    assert common.sub33(bytes.fromhex("33333433")) == b"\x00\x00\x01\x00"
-    assert common.sum8(bytes.fromhex("68 61 01 00 00 00 00 68 91 08 33 33 34 33 59 33 33 33")) == 0x8A
-    assert common.sum8(b"\x01\x02\x03\x04", 1, 3) == 5
+    assert bcd.add33(b"\x00\x00\x01\x00") == bytes.fromhex("33333433")
+    assert bcd.sub33(bytes.fromhex("33333433")) == b"\x00\x00\x01\x00"
+    assert checksum.sum8(bytes.fromhex("68 61 01 00 00 00 00 68 91 08 33 33 34 33 59 33 33 33")) == 0x8A
+    assert checksum.sum8(b"\x01\x02\x03\x04", 1, 3) == 5
 
 
 @given(st.binary(max_size=64))
 def test_scrambling_inverse(data):
-    assert common.sub33(common.add33(data)) == data
+    assert bcd.sub33(bcd.add33(data)) == data
 
 
 def test_crc16_modbus_check_values():
@@ -93,8 +95,8 @@ def test_error_messages_carry_offset_expected_and_got():
     e = ChecksumError("checksum mismatch", offset=18, expected="8AH", got="8BH")
     assert str(e) == "checksum mismatch at byte 18: expected 8AH, got 8BH"
     assert isinstance(e, CodecError) and e.offset == 18
-    for cls in (common.LengthError, common.TruncatedError, common.FramingError,
-                common.UnknownIdentifierError, BadValueError):
+    for cls in (errors.LengthError, errors.TruncatedError, errors.FramingError,
+                errors.UnknownIdentifierError, BadValueError):
         assert issubclass(cls, CodecError)
 
 
@@ -119,19 +121,19 @@ def test_float_digits_is_the_shortest_form():
     assert str(float_digits(d64, 52, 11)) == "0.1"
 
 
-class _Toy(common.Deframer):
+class _Toy(deframer.Deframer):
     """A toy protocol: AA len payload sum8."""
     START = b"\xAA"
     MAX_FRAME = 10
 
     def check(self, buf, i):
         if len(buf) - i < 2:
-            return common.NEED_MORE
+            return deframer.NEED_MORE
         n = buf[i + 1]
         if n > 7:
-            raise common.LengthError("too long", offset=1)
+            raise errors.LengthError("too long", offset=1)
         if len(buf) - i < n + 3:
-            return common.NEED_MORE
+            return deframer.NEED_MORE
         if buf[i + 2 + n] != sum(buf[i + 2:i + 2 + n]) & 0xFF:
             raise ChecksumError("bad", offset=n + 2)
         return n + 3
@@ -149,8 +151,8 @@ def test_deframer_base_counts_skips_and_rejects():
 
 
 def test_frames_in_explains_an_empty_result():
-    with pytest.raises(common.TruncatedError):
-        common.frames_in(_Toy(), b"\xAA\x02\x01")
-    with pytest.raises(common.FramingError) as err:
-        common.frames_in(_Toy(), b"\x01\x02")
+    with pytest.raises(errors.TruncatedError):
+        deframer.frames_in(_Toy(), b"\xAA\x02\x01")
+    with pytest.raises(errors.FramingError) as err:
+        deframer.frames_in(_Toy(), b"\x01\x02")
     assert "AAH" in str(err.value)

@@ -7,7 +7,7 @@ Each is one call of ``gdw1376_2.build`` with the data-unit fields of
 ``reply_quality``, ``prm``).  Inner meter frames are bytes (or hex text).
 """
 
-from protocols.gdw1376_2 import build
+from protocols.gdw1376_2.codec import build
 
 
 def _frame_fields(frame, protocol, **more):

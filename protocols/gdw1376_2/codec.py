@@ -42,11 +42,12 @@ data) to 2048 (MAX_FRAME: far above the 255-byte meter frames a data unit can
 carry, and the buffer bound).
 """
 
-from protocols.common import (NEED_MORE, BadValueError, ChecksumError, Deframer as _Base,
-                              FramingError, LengthError, TruncatedError,
-                              UnknownIdentifierError, byte_hex, digits_to_le, skip_wakeup,
-                              sum8)
-from protocols.gdw1376_2_units import decode_unit, encode_layout, unit
+from protocols.core.bcd import digits_to_le
+from protocols.core.checksum import sum8
+from protocols.core.deframer import NEED_MORE, Deframer as _Base, skip_wakeup
+from protocols.core.errors import (BadValueError, ChecksumError, FramingError, LengthError,
+                                   TruncatedError, UnknownIdentifierError, byte_hex)
+from protocols.gdw1376_2.units import decode_unit, encode_layout, unit
 
 COMM_MODES = (
     (1, "narrowband PLC, centralised routing"),

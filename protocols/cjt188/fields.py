@@ -21,9 +21,10 @@ Status ST0 ST1: ST0 bits 1..0 valve (00 open, 01 closed, 11 abnormal), bit 2
 battery low, bits 7..3 and ST1 vendor specific (clause 5.4.2).
 """
 
-from protocols.common import BadValueError, Num, bcd_le, byte_hex, digits_to_le, to_bcd_le
-from protocols.cjt188_tables import (COOLING_TYPES, DEFAULT_UNITS, UNITS, VALVE_CODES,
-                                     VALVE_STATES)
+from protocols.core.bcd import bcd_le, digits_to_le, to_bcd_le
+from protocols.core.errors import BadValueError, byte_hex
+from protocols.core.num import Num
+from protocols.cjt188.tables import COOLING_TYPES, DEFAULT_UNITS, UNITS, VALVE_CODES, VALVE_STATES
 
 _UNIT = dict((row[0], row) for row in UNITS)
 _UNIT_BY_LABEL = dict((row[1], row[0]) for row in UNITS)

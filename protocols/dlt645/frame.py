@@ -20,9 +20,11 @@ must be BCD or AAH (wildcard); anything else is rejected (a frame with 3AH
 in its address is corrupt, not a meter).
 """
 
-from protocols.common import (NEED_MORE, BadValueError, ChecksumError, Deframer as _Base,
-                              FramingError, LengthError, TruncatedError, add33, byte_hex,
-                              skip_wakeup, sub33, sum8)
+from protocols.core.bcd import add33, sub33
+from protocols.core.checksum import sum8
+from protocols.core.deframer import NEED_MORE, Deframer as _Base, skip_wakeup
+from protocols.core.errors import (BadValueError, ChecksumError, FramingError, LengthError,
+                                   TruncatedError, byte_hex)
 
 BROADCAST = "999999999999"
 WILDCARD = "AAAAAAAAAAAA"

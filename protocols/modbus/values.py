@@ -20,7 +20,8 @@ integer arithmetic only, and refuses an integer value with more decimals than
 its scale allows.
 """
 
-from protocols.common import BadValueError, LengthError, Num, UnknownIdentifierError, float_digits
+from protocols.core.errors import BadValueError, LengthError, UnknownIdentifierError
+from protocols.core.num import Num, float_digits
 
 # name, registers, signed (None for IEEE 754), (mantissa bits, exponent bits)
 DATA_TYPES = (

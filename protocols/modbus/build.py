@@ -20,8 +20,9 @@ written by 17H; register values 0-65535) and appends the CRC low byte first::
 
 import struct
 
-from protocols.common import BadValueError, UnknownIdentifierError, crc16_modbus
-from protocols.modbus_frame import _FUNC, MAX_SLAVE, RW_WRITE_MAX, _count
+from protocols.core.checksum import crc16_modbus
+from protocols.core.errors import BadValueError, UnknownIdentifierError
+from protocols.modbus.frame import FUNCTION_ROWS, MAX_SLAVE, RW_WRITE_MAX, check_count
 
 def _u16(value, what):
     if not isinstance(value, int) or value < 0 or value > 0xFFFF:
@@ -37,7 +38,7 @@ def _slave(address, reply=False):
 
 
 def _pack_registers(values, limit, what="register count"):
-    _count(len(values), limit, None, what)
+    check_count(len(values), limit, None, what)
     for v in values:
         _u16(v, "register value")
     return struct.pack(">%dH" % len(values), *values)
@@ -52,7 +53,7 @@ def _pack_bits(bits):
 
 
 def _shape(function, shapes):
-    row = _FUNC.get(function)
+    row = FUNCTION_ROWS.get(function)
     if row is None or row[2] not in shapes:
         raise UnknownIdentifierError("function code not allowed here",
                                      expected="/".join(s for s in shapes), got=repr(function))
@@ -69,7 +70,7 @@ def adu(address, pdu):
 def read_request(address, function, start, count):
     """01/02/03/04 request: read ``count`` bits or registers from ``start``."""
     row = _shape(function, ("read_bits", "read_registers"))
-    _count(count, row[3], None)
+    check_count(count, row[3], None)
     return adu(_slave(address, True), struct.pack(">BHH", function, _u16(start, "start"), count))
 
 
@@ -85,7 +86,7 @@ def write_register_request(address, start, value):
 
 
 def write_coils_request(address, start, bits):
-    _count(len(bits), 1968, None, "coil count")
+    check_count(len(bits), 1968, None, "coil count")
     data = _pack_bits(bits)
     return adu(_slave(address), struct.pack(">BHHB", 0x0F, _u16(start, "start"), len(bits),
                                             len(data)) + data)
@@ -98,7 +99,7 @@ def write_registers_request(address, start, values):
 
 
 def read_write_request(address, read_start, read_count, write_start, values):
-    _count(read_count, 125, None, "read quantity")
+    check_count(read_count, 125, None, "read quantity")
     data = _pack_registers(values, RW_WRITE_MAX, "write quantity")
     return adu(_slave(address, True), struct.pack(
         ">BHHHHB", 0x17, _u16(read_start, "read start"), read_count,
@@ -109,7 +110,7 @@ def bits_reply(address, function, bits):
     """01/02 reply; ``bits`` is padded with zeros to whole bytes."""
     _shape(function, ("read_bits",))
     data = _pack_bits(bits)
-    _count(len(data), 250, None, "byte count")
+    check_count(len(data), 250, None, "byte count")
     return adu(_slave(address, True), bytes((function, len(data))) + data)
 
 
@@ -123,7 +124,7 @@ def registers_reply(address, function, registers):
 def write_reply(address, function, start, count):
     """0F/10 reply.  (05/06 replies echo the request: use the request builders.)"""
     row = _shape(function, ("write_coils", "write_registers"))
-    _count(count, row[3], None)
+    check_count(count, row[3], None)
     return adu(_slave(address, True), struct.pack(">BHH", function, _u16(start, "start"), count))
 
 

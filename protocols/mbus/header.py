@@ -33,11 +33,12 @@ Secondary address selection, after CI 52H (master)::
     8..    optional records (e.g. 0C 78 fabrication number)
 """
 
-from protocols.common import BadValueError, Num, TruncatedError, digits_le
-from protocols.mbus_records import parse_records, resolve_quantity
-from protocols.mbus_tables import (FIXED_MEDIUM_NAMES, FIXED_UNITS, MEDIUM_NAMES,
-                                   STATUS_APPLICATION)
-from protocols.mbus_values import bcd_int
+from protocols.core.bcd import digits_le
+from protocols.core.errors import BadValueError, TruncatedError
+from protocols.core.num import Num
+from protocols.mbus.records import parse_records, resolve_quantity
+from protocols.mbus.tables import FIXED_MEDIUM_NAMES, FIXED_UNITS, MEDIUM_NAMES, STATUS_APPLICATION
+from protocols.mbus.values import bcd_int
 
 # fixed-structure medium -> variable-structure medium code, for the quantity
 FIXED_AS_VARIABLE = {0xB: 0x04, 0xA: 0x03, 0xC: 0x06, 0xD: 0x07}

@@ -21,10 +21,10 @@ DI0 high nibble = direction (active 1 forward, 2 reverse; reactive 1 forward,
 2 reverse, 3 Q1, 4 Q4, 5 Q2, 6 Q3), low nibble 0 total, 1..E tariff, F block.
 """
 
-from protocols.common import BadValueError, LengthError, UnknownIdentifierError, byte_hex
-from protocols import dlt645_formats as fmts
-from protocols.dlt645_items import Item, decode_with
-from protocols.dlt645_frame import (BROADCAST, WILDCARD, Deframer, Frame, address_bytes,
+from protocols.core.errors import BadValueError, LengthError, UnknownIdentifierError, byte_hex
+from protocols.dlt645 import formats as fmts
+from protocols.dlt645.items import Item, decode_with
+from protocols.dlt645.frame import (BROADCAST, WILDCARD, Frame, address_bytes,
                                     decode_frame, error_bits)
 
 NAME = "dlt645-1997"

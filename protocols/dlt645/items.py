@@ -15,8 +15,8 @@ previous settlement period, A.1), ``daily:N`` / ``hourly:N`` / ``timed:N`` /
 ``instant:N`` (the N-th most recent frozen record, A.6).
 """
 
-from protocols.common import BadValueError, LengthError, UnknownIdentifierError
-from protocols import dlt645_formats as fmts
+from protocols.core.errors import BadValueError, LengthError, UnknownIdentifierError
+from protocols.dlt645 import formats as fmts
 
 # di, quantity, format, unit, signed
 SINGLE = (

@@ -36,12 +36,12 @@ None and an ``error`` for a row that could not be read).  A simulated meter
 lays values out with ``register_image``.
 """
 
-from protocols.common import (BadValueError, CodecError, LengthError, Num,
-                              UnknownIdentifierError)
-from protocols.modbus import ExceptionReplyError, decode, read_request
-from protocols.modbus_values import (WORD_ORDERS, data_type, registers_to_value,
-                                     value_to_registers)
-from protocols.quantities import unit_of
+from protocols.core.errors import BadValueError, CodecError, LengthError, UnknownIdentifierError
+from protocols.core.num import Num
+from protocols.modbus.build import read_request
+from protocols.modbus.frame import ExceptionReplyError, decode
+from protocols.modbus.values import WORD_ORDERS, data_type, registers_to_value, value_to_registers
+from protocols.core.quantities import unit_of
 
 TABLES = (("holding", 0x03), ("input", 0x04))
 MAX_READ = 125                      # registers in one 03/04 request

@@ -39,28 +39,19 @@ rules and the quantity limits above.  When both fit (05/06, whose reply echoes
 the request; a 01/02 request whose start address happens to begin with 03H;
 rarely 17H) it reports ``kind = "request"`` and ``alternative = "reply"``.
 
-This module is the one the registry loads: it holds the deframer and
-re-exports the rest, which lives in ``modbus_frame`` (function and exception
-tables, ``Frame``, ``decode``), ``modbus_build`` (request and reply builders,
-``encode``) and ``modbus_values`` (16-bit registers <-> exact ``Num`` for the
-integer and IEEE 754 types, either word order).  The register maps of real
-meters are in ``modbus_profiles``.
+This module holds the stream deframer.  The rest of the package:
+``frame`` (function and exception tables, ``Frame``, ``decode``), ``build``
+(request and reply builders, ``encode``), ``values`` (16-bit registers <->
+exact ``Num`` for the integer and IEEE 754 types, either word order) and
+``profiles`` (the register maps of real meters).
 """
 
-from protocols.common import (NEED_MORE, BadValueError, CodecError, Deframer as _BaseDeframer,
-                              LengthError, UnknownIdentifierError, byte_hex, crc16_modbus,
-                              hex_of)
-from protocols.modbus_build import (adu, bits_reply, encode, exception_reply,  # noqa: F401
-                                    read_request, read_write_request, registers_reply,
-                                    write_coil_request, write_coils_request,
-                                    write_register_request, write_registers_request,
-                                    write_reply)
-from protocols.modbus_frame import (EXCEPTIONS, FUNCTIONS, MAX_ADU, MAX_SLAVE,  # noqa: F401
-                                    ExceptionReplyError, Frame, _DIRECTIONS, _FUNC, _READS,
-                                    _crc_error, _interpret, decode, decode_dict,
-                                    exception_name, function_name)
-from protocols.modbus_values import (DATA_TYPES, WORD_ORDERS, register_count,  # noqa: F401
-                                     registers_to_value, value_to_registers)
+from protocols.core.checksum import crc16_modbus
+from protocols.core.deframer import NEED_MORE, Deframer as _BaseDeframer
+from protocols.core.errors import (BadValueError, CodecError, LengthError, UnknownIdentifierError,
+                                   byte_hex, hex_of)
+from protocols.modbus.frame import (DIRECTIONS, FUNCTION_ROWS, MAX_ADU, MAX_SLAVE, READ_SHAPES,
+                                    crc_error, interpret)
 
 # byte count rules a frame header must meet: (smallest, largest, must be even)
 _REQUEST_BC = {"write_coils": (1, 246, False), "write_registers": (2, 246, True),
@@ -78,15 +69,15 @@ def _candidate_lengths(buf, i, avail, direction):
     while the header is incomplete.  Raises when it cannot start a frame."""
     address, fc = buf[i], buf[i + 1]
     if fc & 0x80:
-        if (fc & 0x7F) in _FUNC and direction != "request" and address:
+        if (fc & 0x7F) in FUNCTION_ROWS and direction != "request" and address:
             return (5,)
         raise UnknownIdentifierError("not an exception reply we know", offset=1,
                                      got=byte_hex(fc))
-    row = _FUNC.get(fc)
+    row = FUNCTION_ROWS.get(fc)
     if row is None:
         raise UnknownIdentifierError("unknown function code", offset=1, got=byte_hex(fc))
     shape = row[2]
-    if address == 0 and (shape in _READS or direction == "reply"):
+    if address == 0 and (shape in READ_SHAPES or direction == "reply"):
         raise BadValueError("broadcast (address 0) is only for write requests", offset=0,
                             expected="slave 1-247", got=0)
     out = []
@@ -141,7 +132,7 @@ class Deframer(_BaseDeframer):
     MAX_FRAME = MAX_ADU
 
     def __init__(self, direction=None):
-        if direction not in _DIRECTIONS:
+        if direction not in DIRECTIONS:
             raise ValueError("direction must be 'request', 'reply' or None")
         super().__init__()
         self.direction = direction
@@ -191,10 +182,10 @@ class Deframer(_BaseDeframer):
                 return NEED_MORE, None, False, i + size
             cand = buf[i:i + size]
             if crc16_modbus(cand) != 0:
-                err = _crc_error(cand)
+                err = crc_error(cand)
                 continue
             try:
-                _interpret(cand, self.direction)
+                interpret(cand, self.direction)
                 return size, None, False, 0
             except CodecError as e:
                 err = e

@@ -31,9 +31,11 @@ var (ASCII str or Num as BCD), varbin (hex, most significant byte first).
 
 import struct
 
-from protocols.common import BadValueError, Num, byte_hex, to_bcd_le
-from protocols.mbus_records import FUNCTIONS, K_DATE, K_ID, template
-from protocols.mbus_tables import CI_OF_BAUD
+from protocols.core.bcd import to_bcd_le
+from protocols.core.errors import BadValueError, byte_hex
+from protocols.core.num import Num
+from protocols.mbus.records import FUNCTIONS, K_DATE, K_ID, template
+from protocols.mbus.tables import CI_OF_BAUD
 
 CODINGS = (
     ("none", 0x0), ("int8", 0x1), ("int16", 0x2), ("int24", 0x3), ("int32", 0x4),

@@ -22,8 +22,8 @@ are given as upper-case hex, most significant byte first (they are keys and
 passwords more often than counters).
 """
 
-from protocols.common import (BadValueError, Num, TruncatedError, UnknownIdentifierError,
-                              byte_hex)
+from protocols.core.errors import BadValueError, TruncatedError, UnknownIdentifierError, byte_hex
+from protocols.core.num import Num
 
 
 def bcd_int(raw, order, offset):

@@ -10,8 +10,9 @@ other reading when a frame fits both (05/06 echoes, rare 01/02 and 17H).
 
 import struct
 
-from protocols.common import (BadValueError, ChecksumError, CodecError, LengthError,
-                              TruncatedError, UnknownIdentifierError, byte_hex, crc16_modbus)
+from protocols.core.checksum import crc16_modbus
+from protocols.core.errors import (BadValueError, ChecksumError, CodecError, LengthError,
+                                   TruncatedError, UnknownIdentifierError, byte_hex)
 
 MAX_ADU = 256
 MAX_SLAVE = 247
@@ -43,14 +44,14 @@ EXCEPTIONS = (
     (0x0B, "gateway_target_device_failed_to_respond"),
 )
 
-_FUNC = dict((row[0], row) for row in FUNCTIONS)
+FUNCTION_ROWS = dict((row[0], row) for row in FUNCTIONS)
 _EXC = dict(EXCEPTIONS)
-_READS = ("read_bits", "read_registers", "read_write")
-_DIRECTIONS = (None, "request", "reply")
+READ_SHAPES = ("read_bits", "read_registers", "read_write")
+DIRECTIONS = (None, "request", "reply")
 
 
 def function_name(code):
-    row = _FUNC.get(code)
+    row = FUNCTION_ROWS.get(code)
     return row[1] if row else None
 
 
@@ -104,7 +105,7 @@ def _bits(data, n):
     return [bool((data[i >> 3] >> (i & 7)) & 1) for i in range(n)]
 
 
-def _count(value, limit, offset, what="quantity"):
+def check_count(value, limit, offset, what="quantity"):
     if value < 1 or value > limit:
         raise BadValueError(what + " out of range", offset=offset,
                             expected="1-%d" % limit, got=value)
@@ -128,7 +129,7 @@ def _parse_request(frame, shape, limit):
                 raise BadValueError("coil value", offset=4, expected="FF00H (on) or 0000H (off)",
                                     got="%04XH" % value)
             return {"start": start, "value": value == 0xFF00}
-        _count(value, limit, 4)
+        check_count(value, limit, 4)
         return {"start": start, "count": value}
     head = 11 if shape == "read_write" else 7
     if n < head + 2:
@@ -136,12 +137,12 @@ def _parse_request(frame, shape, limit):
                              expected="at least %d bytes" % (head + 2), got="%d bytes" % n)
     if shape == "read_write":
         rs, rc, ws, wc = struct.unpack_from(">HHHH", frame, 2)
-        _count(rc, limit, 4, "read quantity")
-        _count(wc, RW_WRITE_MAX, 8, "write quantity")
+        check_count(rc, limit, 4, "read quantity")
+        check_count(wc, RW_WRITE_MAX, 8, "write quantity")
         count = wc
     else:
         start, count = struct.unpack_from(">HH", frame, 2)
-        _count(count, limit, 4)
+        check_count(count, limit, 4)
     bc = frame[head - 1]
     want = (count + 7) // 8 if shape == "write_coils" else 2 * count
     if bc != want:
@@ -166,7 +167,7 @@ def _parse_reply(frame, shape, limit):
     if shape in ("write_coils", "write_registers"):
         _length(frame, 8, "this reply")
         start, count = struct.unpack_from(">HH", frame, 2)
-        _count(count, limit, 4)
+        check_count(count, limit, 4)
         return {"start": start, "count": count}
     bc = frame[2]
     if n != bc + 5:
@@ -181,11 +182,11 @@ def _parse_reply(frame, shape, limit):
     return {"byte_count": bc, "registers": _registers(frame[3:3 + bc])}
 
 
-def _interpret(frame, direction):
+def interpret(frame, direction):
     """Frame (CRC already checked) -> (kind, fields, alternative)."""
     address, fc = frame[0], frame[1]
     if fc & 0x80:
-        if (fc & 0x7F) not in _FUNC:
+        if (fc & 0x7F) not in FUNCTION_ROWS:
             raise UnknownIdentifierError("exception reply to an unknown function", offset=1,
                                          expected="81H-86H, 8FH, 90H, 97H", got=byte_hex(fc))
         if direction == "request":
@@ -197,7 +198,7 @@ def _interpret(frame, direction):
         _length(frame, 5, "an exception reply")
         code = frame[2]
         return "exception", {"exception_code": code, "exception_name": _EXC.get(code)}, None
-    row = _FUNC.get(fc)
+    row = FUNCTION_ROWS.get(fc)
     if row is None:
         raise UnknownIdentifierError("unknown function code", offset=1,
                                      expected="01-06, 0FH, 10H, 17H or an exception",
@@ -208,7 +209,7 @@ def _interpret(frame, direction):
     for kind in (("request", "reply") if direction is None else (direction,)):
         try:
             if kind == "request":
-                if address == 0 and shape in _READS:
+                if address == 0 and shape in READ_SHAPES:
                     raise BadValueError("broadcast (address 0) is only for write functions",
                                         offset=0, expected="slave 1-247", got=0)
                 found.append((kind, _parse_request(frame, shape, limit)))
@@ -227,7 +228,7 @@ def _interpret(frame, direction):
     return found[0][0], found[0][1], (found[1][0] if len(found) > 1 else None)
 
 
-def _crc_error(frame):
+def crc_error(frame):
     good = crc16_modbus(frame[:-2])
     return ChecksumError("CRC-16/MODBUS mismatch", offset=len(frame) - 2,
                          expected="%02X %02X" % (good & 0xFF, good >> 8),
@@ -236,7 +237,7 @@ def _crc_error(frame):
 
 def decode(frame, direction=None):
     """One complete RTU frame to a Frame; ``direction`` "request", "reply" or None."""
-    if direction not in _DIRECTIONS:
+    if direction not in DIRECTIONS:
         raise ValueError("direction must be 'request', 'reply' or None")
     frame = bytes(frame)
     n = len(frame)
@@ -251,8 +252,8 @@ def decode(frame, direction=None):
                             expected="0 (broadcast) or 1-247", got=frame[0])
     crc = frame[-2] | (frame[-1] << 8)
     if crc16_modbus(frame) != 0:
-        raise _crc_error(frame)
-    kind, fields, alternative = _interpret(frame, direction)
+        raise crc_error(frame)
+    kind, fields, alternative = interpret(frame, direction)
     return Frame(frame[0], frame[1], kind, fields, crc, alternative)
 
 

@@ -68,15 +68,16 @@ see mbus_records (BCD error digits, invalid dates, VIFE scaling), mbus_header
 is binary, not the floating point spec/protocols.md 5.8 suggests).
 """
 
-from protocols.common import (NEED_MORE, ChecksumError, Deframer as _Base, FramingError,
-                              LengthError, TruncatedError, byte_hex, hex_of)
-from protocols.mbus_header import fixed_structure, selection, variable_header
-from protocols.mbus_records import parse_records
-from protocols.mbus_tables import BAUD_OF_CI, C_FUNCTION_NAMES, ERROR_NAMES
-from protocols.mbus_encode import (ack, application_error, application_reset, deselect,
+from protocols.core.deframer import NEED_MORE, Deframer as _Base
+from protocols.core.errors import (ChecksumError, FramingError, LengthError, TruncatedError,
+                                   byte_hex, hex_of)
+from protocols.mbus.header import fixed_structure, selection, variable_header
+from protocols.mbus.records import parse_records
+from protocols.mbus.tables import BAUD_OF_CI, C_FUNCTION_NAMES, ERROR_NAMES
+from protocols.mbus.encode import (ack, application_error, application_reset, deselect,
                                    encode_long, encode_record, encode_rsp_ud, encode_short,
-                                   manufacturer_code, req_ud1, req_ud2, select_secondary,
-                                   set_baud, set_primary_address, snd_nke, snd_ud)
+                                   manufacturer_code, req_ud1, req_ud2, select_secondary, set_baud,
+                                   set_primary_address, snd_nke, snd_ud)
 
 __all__ = ("Deframer", "Frame", "decode", "decode_dict", "parse_frame", "ack",
            "application_error", "application_reset", "deselect", "encode_long",

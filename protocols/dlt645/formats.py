@@ -10,7 +10,9 @@ field that is all FFH means "not present" (phases B and C of a single-phase
 meter in a block reply) and decodes to None.
 """
 
-from protocols.common import BadValueError, Num, byte_hex, to_bcd_le
+from protocols.core.bcd import to_bcd_le
+from protocols.core.errors import BadValueError, byte_hex
+from protocols.core.num import Num
 
 # format: (kind, bytes, decimals)
 FORMATS = (

@@ -50,15 +50,14 @@ m3/h); J, kJ, MJ, GJ stay as the meter gave them.  FF-filled fields give None;
 an all-zero or all-FF clock gives ``meter.datetime`` None.
 """
 
-from protocols.common import (NEED_MORE, BadValueError, ChecksumError, Deframer as _Base,
-                              FramingError, LengthError, TruncatedError,
-                              UnknownIdentifierError, byte_hex, hex_of, skip_wakeup, sum8)
-from protocols.cjt188_tables import (CURRENT, DATA_IDS, DI_FUNCTIONS, FUNCTIONS, HEAT_CURRENT,
+from protocols.core.checksum import sum8
+from protocols.core.deframer import NEED_MORE, Deframer as _Base, skip_wakeup
+from protocols.core.errors import (BadValueError, ChecksumError, FramingError, LengthError,
+                                   TruncatedError, UnknownIdentifierError, byte_hex, hex_of)
+from protocols.cjt188.tables import (CURRENT, DATA_IDS, DI_FUNCTIONS, FUNCTIONS, HEAT_CURRENT,
                                      HEAT_HISTORY, HISTORY, METER_TYPES, NOTHING, STATUS_ONLY,
                                      WATER_CURRENT, WATER_HISTORY)
-# fields_from_dict, status_bytes and time_bytes are part of this module's API
-from protocols.cjt188_fields import (decode_fields, encode_fields, fields_from_dict,  # noqa
-                                     status_bytes, time_bytes)  # noqa: F401
+from protocols.cjt188.fields import decode_fields, encode_fields
 
 WILDCARD = "AAAAAAAAAAAAAA"
 WAKE_UP = b"\xFE\xFE\xFE\xFE"

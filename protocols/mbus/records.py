@@ -50,10 +50,10 @@ state"); its value is the digit string as sent ("DDDDEBBD"), quantity None.
 libmbus turns such digits into a number (13131113), which we do not.
 """
 
-from protocols.common import (BadValueError, Num, TruncatedError, UnknownIdentifierError,
-                              byte_hex, float_digits)
-from protocols.mbus_values import bcd_int, date_text, lvar_value
-from protocols.mbus_tables import (COOLING_MEDIA, ELECTRICITY_MEDIA, FB, FD, HEAT_MEDIA,
+from protocols.core.errors import BadValueError, TruncatedError, UnknownIdentifierError, byte_hex
+from protocols.core.num import Num, float_digits
+from protocols.mbus.values import bcd_int, date_text, lvar_value
+from protocols.mbus.tables import (COOLING_MEDIA, ELECTRICITY_MEDIA, FB, FD, HEAT_MEDIA,
                                    NEUTRAL_VIFE, PRIMARY, VIFE_NAMES)
 
 FUNCTIONS = ("instantaneous", "maximum", "minimum", "error")

@@ -22,11 +22,12 @@ Data field per function, before +33H (clause 7; DI sent DI0 first):
 An error reply (D6 = 1) carries one error word (clause 7.1.3, ERROR_BITS).
 """
 
-from protocols.common import (BadValueError, CodecError, LengthError, Num,
-                              UnknownIdentifierError, byte_hex)
-from protocols import dlt645_formats as fmts
-from protocols import dlt645_items as items
-from protocols.dlt645_frame import (BROADCAST, WILDCARD, Deframer, Frame, address_bytes,
+from protocols.core.errors import (BadValueError, CodecError, LengthError, UnknownIdentifierError,
+                                   byte_hex)
+from protocols.core.num import Num
+from protocols.dlt645 import formats as fmts
+from protocols.dlt645 import items
+from protocols.dlt645.frame import (BROADCAST, WILDCARD, Deframer, Frame, address_bytes,
                                     decode_frame, error_bits)
 
 NAME = "dlt645-2007"
