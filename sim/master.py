@@ -1,7 +1,7 @@
 """What a master station sees: a small MQTT client for the demo and the bench.
 
 It subscribes to ``<prefix>/<cid>/#``, decodes batches and events
-(``upstream.payload.decode``: plain or zlib JSON), counts what arrives
+(plain JSON, or zlib when the first byte is not ``{``, as mqtt.md says), counts what arrives
 (batches and records per stream, sequence numbers, events by type, the last
 ``state``) and hands each message to ``on_message(leaf, body)`` for a live
 view.  It acknowledges nothing: the demo's uplink runs with broker acks.
@@ -9,11 +9,10 @@ view.  It acknowledges nothing: the demo's uplink runs with broker acks.
 
 import json
 import threading
+import zlib
 from decimal import Decimal
 
 import paho.mqtt.client as mqtt
-
-from upstream.payload import decode
 
 
 class MasterView:
@@ -80,3 +79,12 @@ class MasterView:
             self.client.disconnect()
         except Exception:
             pass
+
+
+def decode(payload):
+    """A batch payload as mqtt.md writes it (plain JSON, or its zlib stream) to a
+    dict with exact numbers: the master station's side, written from the page."""
+    data = bytes(payload)
+    if data[:1] != b"{":
+        data = zlib.decompress(data)
+    return json.loads(data.decode("utf-8"), parse_float=Decimal)
