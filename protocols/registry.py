@@ -38,7 +38,8 @@ KINDS = ("electricity", "water", "gas", "heat")
 # address form: what its arguments mean
 ADDRESS_FORMS = {
     "digits": "1..max decimal digits, stored zero-padded to max; reserved: not a meter",
-    "number_or_id": "a number 0..max, or an id of exactly id_digits digits",
+    "number_or_id": "a number 0..max, or an id of exactly id_digits digits (the option"
+                    " id_option, when given, holds the id and must agree with it)",
     "number": "a number min..max",
 }
 
@@ -127,7 +128,7 @@ PROTOCOLS = (
         history={"monthly": 12}, radio_type=0, scan=True, controls=("valve",)),
     Protocol(
         "mbus", "mbus", "mbus.codec", "mbus", KINDS,
-        {"form": "number_or_id", "max": 250, "id_digits": 8,
+        {"form": "number_or_id", "max": 250, "id_digits": 8, "id_option": "secondary",
          "allowed": "use a primary address 0 to 250 or an 8-digit secondary address"},
         (("secondary", "digits", 8, "an 8-digit M-Bus secondary address"),),
         (2400, "E", 0.5, 0.1, 0.01),
