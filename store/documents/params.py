@@ -29,9 +29,9 @@ import copy
 import difflib
 import logging
 
-from store import params_table
+from store.documents import params_table
 from store.errors import ParamsError
-from store.jsonfile import AtomicJSONStorage, set_table, table_rows
+from store.documents.jsonfile import AtomicJSONStorage, set_table, table_rows
 
 log = logging.getLogger(__name__)
 

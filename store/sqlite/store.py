@@ -1,11 +1,11 @@
 """The local store: one SQLite file (readings, events, logs, outbox, state)."""
 
-from store.batches import Batches
-from store.db import Database
-from store.journal import Journal
-from store.maintenance import Maintenance
-from store.outbox import Outbox
-from store.readings import Readings
+from store.sqlite.batches import Batches
+from store.sqlite.db import Database
+from store.sqlite.journal import Journal
+from store.sqlite.maintenance import Maintenance
+from store.sqlite.outbox import Outbox
+from store.sqlite.readings import Readings
 
 
 class Store(Database, Readings, Journal, Outbox, Batches, Maintenance):

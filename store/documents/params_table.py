@@ -22,7 +22,7 @@ caller passes (``protocols.quantities.unit_of``): ``store/`` may not import
 import collections
 import re
 
-from store.coerce import decimal_text, to_bool, to_decimal, to_int, to_list, to_text, to_time
+from store.documents.coerce import decimal_text, to_bool, to_decimal, to_int, to_list, to_text, to_time
 
 Param = collections.namedtuple("Param", "key type default constraint description")
 TYPES = ("int", "decimal", "bool", "str", "list", "time")

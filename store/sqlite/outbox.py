@@ -9,8 +9,8 @@ station acknowledges; what is still in the outbox is what pruning must not
 drop unless the byte budget forces it.
 """
 
-from store.db import KINDS
-from store.readings import EVENT_STREAM
+from store.sqlite.db import KINDS
+from store.sqlite.readings import EVENT_STREAM
 
 STREAM_NAMES = KINDS + ("event",)
 
@@ -54,7 +54,7 @@ class Outbox:
         """Queue stored readings of ``kind`` in [start, end) upstream again (the
         master station's ``recall``); returns how many.  They go out as new
         batches with new sequence numbers."""
-        from store import codec
+        from store.sqlite import codec
         lo, hi = codec.key_range(start, end)
         sql = "SELECT key FROM r_%s WHERE key >= ? AND key < ?" % kind
         args = [lo, hi]

@@ -24,9 +24,9 @@ of a removed one.
 import logging
 import re
 
-from store import archive_record as rec
+from store.documents import archive_record as rec
 from store.errors import ArchiveError, UnknownMeterError
-from store.jsonfile import AtomicJSONStorage, set_table, table_rows
+from store.documents.jsonfile import AtomicJSONStorage, set_table, table_rows
 
 log = logging.getLogger(__name__)
 _SEQ_ID = re.compile(r"m-([0-9]+)\Z")

@@ -8,7 +8,7 @@ Acknowledging a batch deletes it and its outbox rows.  Until then its rows
 stay in the outbox, where pruning does not touch them (principle 6).
 """
 
-from store.outbox import STREAM_NAMES
+from store.sqlite.outbox import STREAM_NAMES
 
 SEQ_KEY = "uplink.seq"
 

@@ -9,7 +9,7 @@ statistics, modification, operation, login), kept locally.
 import json
 from decimal import Decimal
 
-from store.readings import EVENT_STREAM
+from store.sqlite.readings import EVENT_STREAM
 
 LOG_CATEGORIES = ("acquisition", "statistics", "modification", "operation", "login")
 _CATEGORY = dict((c, i) for i, c in enumerate(LOG_CATEGORIES))

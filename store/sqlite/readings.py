@@ -13,8 +13,8 @@ reading that goes in gets an outbox entry in the same transaction
 (principle 6: committed before it is offered upstream).
 """
 
-from store import codec
-from store.db import KINDS
+from store.sqlite import codec
+from store.sqlite.db import KINDS
 
 STREAMS = dict((k, i) for i, k in enumerate(KINDS))     # outbox stream of a kind; events = 4
 EVENT_STREAM = len(KINDS)

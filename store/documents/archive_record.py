@@ -10,9 +10,9 @@ checks that need the whole archive (duplicate ids and addresses) are in
 
 import re
 
-from store.archive_rules import (PROTOCOLS, MeterRules, bad, family, normalise_address,
+from store.documents.archive_rules import (PROTOCOLS, MeterRules, bad, family, normalise_address,
                                  normalise_limits, normalise_options, rules_of)
-from store.coerce import to_bool, to_int, to_text
+from store.documents.coerce import to_bool, to_int, to_text
 from store.errors import ArchiveError
 
 FIELDS = ("id", "address", "protocol", "port", "kind", "radio", "area", "tariff",
