@@ -67,13 +67,16 @@ def key_range(start=None, end=None):
 
 
 def vtype_of(value):
+    """The value type of a reading's value: bool, Decimal or int, or str (a
+    meter date-time or a state); any other type is a TypeError."""
     if isinstance(value, bool):
         return FLAG
-    if isinstance(value, (Decimal, int)) or type(value).__name__ == "Num":
+    if isinstance(value, (Decimal, int)):
         return NUMBER
-    if isinstance(value, str) and _looks_like_datetime(value):
-        return DATETIME
-    return TEXT
+    if isinstance(value, str):
+        return DATETIME if _looks_like_datetime(value) else TEXT
+    raise TypeError("a reading's value is a Decimal, an int, a bool or a str, not %s (%r)"
+                    % (type(value).__name__, value))
 
 
 def _looks_like_datetime(text):
@@ -81,11 +84,11 @@ def _looks_like_datetime(text):
 
 
 def decimal_parts(value):
-    """(mantissa, exponent) of a Decimal, Num or int, exactly."""
-    if type(value).__name__ == "Num":
-        return value.m, value.e
+    """(mantissa, exponent) of a Decimal or int, exactly; TypeError for any other type."""
     if isinstance(value, int):
         return value, 0
+    if not isinstance(value, Decimal):
+        raise TypeError("a number is a Decimal or an int, not %s (%r)" % (type(value).__name__, value))
     sign, digits, exp = value.as_tuple()
     if not isinstance(exp, int):
         raise EncodingError("%s is not a finite number" % value)

@@ -172,7 +172,13 @@ class Database:
                 "wal_bytes": wal, "page_size": page}
 
     def integrity_check(self):
+        """PRAGMA integrity_check's first line: "ok", or the first problem (slow: reads every page)."""
         return self.connect().execute("PRAGMA integrity_check").fetchone()[0]
+
+    def quick_check(self):
+        """PRAGMA quick_check's text: "ok", or the problems found, one a line (no index checks)."""
+        rows = self.connect().execute("PRAGMA quick_check").fetchall()
+        return "\n".join(r[0] for r in rows)
 
 
 def _statements(script):

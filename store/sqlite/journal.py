@@ -21,11 +21,14 @@ def _json(value):
 
 
 def _default(obj):
-    if isinstance(obj, Decimal) or type(obj).__name__ == "Num":
+    # a Decimal in a detail is kept as its text (the meter's digits); a value
+    # of any other type has no JSON form here and is refused, naming its type
+    if isinstance(obj, Decimal):
         return str(obj)
     if isinstance(obj, (set, tuple)):
         return list(obj)
-    raise TypeError("%r is not JSON" % (obj,))
+    raise TypeError("%s %r has no JSON form: use a Decimal, int, str, bool, list or dict"
+                    % (type(obj).__name__, obj))
 
 
 class Journal:

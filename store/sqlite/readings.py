@@ -220,6 +220,18 @@ class Readings:
             out.setdefault(meter, {}).setdefault(ts, set()).add(self._q_row(qi)[0])
         return out
 
+    def stored_meter_ids(self, ids):
+        """The meter ids among ``ids`` that have stored history (a row in ``meters``:
+        a removed meter keeps it)."""
+        ids = list(dict.fromkeys(ids))
+        out = set()
+        c = self.connect()
+        for k in range(0, len(ids), 500):
+            chunk = ids[k:k + 500]
+            sql = "SELECT mid FROM meters WHERE mid IN (%s)" % ",".join("?" * len(chunk))
+            out.update(r[0] for r in c.execute(sql, chunk))
+        return out
+
     def by_key(self, kind, key):
         row = self.connect().execute("SELECT key, value, flags, dt FROM r_%s WHERE key = ?" % kind,
                                      (key,)).fetchone()

@@ -1,16 +1,18 @@
-"""The local store: one SQLite file (readings, events, logs, outbox, state)."""
+"""The SQLite store: one file for readings, events, logs, state, catch-up gaps and the
+uplink outbox and batches, as one class made of the mixins of ``store.sqlite``."""
 
 from store.sqlite.batches import Batches
 from store.sqlite.db import Database
+from store.sqlite.gaps import Gaps
 from store.sqlite.journal import Journal
 from store.sqlite.maintenance import Maintenance
 from store.sqlite.outbox import Outbox
 from store.sqlite.readings import Readings
 
 
-class Store(Database, Readings, Journal, Outbox, Batches, Maintenance):
-    """See the mixins: store.readings, store.journal, store.outbox, store.batches,
-    store.maintenance."""
+class Store(Database, Readings, Journal, Outbox, Batches, Gaps, Maintenance):
+    """See the mixins: db, readings, journal, outbox, batches, gaps and
+    maintenance in store.sqlite."""
 
     def __init__(self, path, synchronous="full"):
         Database.__init__(self, path, synchronous)

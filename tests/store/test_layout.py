@@ -20,7 +20,7 @@ def test_the_public_names_are_importable_from_store():
 def test_sqlite_and_documents_are_separate_subpackages():
     sqlite = set(p.stem for p in (ROOT / "sqlite").glob("*.py"))
     documents = set(p.stem for p in (ROOT / "documents").glob("*.py"))
-    assert {"db", "readings", "journal", "outbox", "batches", "maintenance",
+    assert {"db", "readings", "journal", "outbox", "batches", "gaps", "maintenance",
             "codec"} <= sqlite
     assert {"jsonfile", "archive", "archive_csv", "params", "params_table"} <= documents
     for path in (ROOT / "documents").glob("*.py"):      # the JSON half never touches SQLite
