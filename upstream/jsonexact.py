@@ -1,10 +1,13 @@
 """JSON with exact decimal numbers.
 
-Meter values travel as ``decimal.Decimal`` (or the codecs' ``Num``) and must
-reach the master station with exactly the meter's digits (mqtt.md: "a JSON
-number written with exactly the digits the meter gave").  The standard
-``json`` module can only write floats, so numbers of those two kinds are
-written here from their exact text; everything else goes through ``json``.
+Meter values travel as ``decimal.Decimal`` (outside protocols/ that is the one
+exact number type) and must reach the master station with exactly the
+meter's digits (mqtt.md: "a JSON number written with exactly the digits the
+meter gave").  The standard ``json`` module can only write floats, so a
+Decimal is written here from its exact text; everything else goes through
+``json``, which refuses a type it does not know with a TypeError naming it.
+Values read back from the store for a batch come here as they are: no
+conversion through str or float on the way.
 """
 
 import json
@@ -14,28 +17,20 @@ _plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=F
 
 
 def _number_text(value):
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError("a meter value must be finite, got %s" % value)
-        text = format(value, "f")
-    else:  # protocols.common.Num, or anything printing as a decimal
-        text = str(value)
-    return text
-
-
-def _is_exact(value):
-    return isinstance(value, Decimal) or type(value).__name__ == "Num"
+    if not value.is_finite():
+        raise ValueError("a meter value must be finite, got %s" % value)
+    return format(value, "f")
 
 
 def dumps(obj, indent=None):
-    """``obj`` as compact JSON text (UTF-8 friendly); Decimal and Num exact."""
+    """``obj`` as compact JSON text (UTF-8 friendly); Decimal exact."""
     parts = []
     _write(obj, parts, indent, 0)
     return "".join(parts)
 
 
 def _write(obj, out, indent, level):
-    if _is_exact(obj):
+    if isinstance(obj, Decimal):
         out.append(_number_text(obj))
     elif isinstance(obj, dict):
         if not obj:
@@ -70,7 +65,7 @@ def _write(obj, out, indent, level):
             out.append("\n" + " " * (indent * level))
         out.append("]")
     elif isinstance(obj, float):
-        # counters, rates, seconds: never a meter value (those are Decimal/Num)
+        # counters, rates, seconds: never a meter value (those are Decimal)
         if obj != obj or obj in (float("inf"), float("-inf")):
             raise ValueError("%r has no JSON form" % obj)
         out.append(repr(obj))
