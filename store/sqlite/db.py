@@ -14,12 +14,20 @@
 
 One connection per thread (``threading.local``); writes take
 ``BEGIN IMMEDIATE`` so two writers queue instead of deadlocking.
+
+``on_commit(callback)``: listeners called after each COMMIT that added
+outbox rows (records to go upstream), in the committing thread, after the
+write lock is released -- the uplink's forwarder sleeps until then instead
+of polling.
 """
 
+import logging
 import os
 import sqlite3
 import threading
 from contextlib import contextmanager
+
+log = logging.getLogger(__name__)
 
 KINDS = ("realtime", "hourly", "daily", "monthly")
 
@@ -75,6 +83,7 @@ class Database:
         self._all = []
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
+        self._commit_listeners = []
         directory = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(directory, exist_ok=True)
         self._migrate()
@@ -104,13 +113,40 @@ class Database:
         """
         c = self.connect()
         with self._write_lock:
+            self._local.queued = False
             c.execute("BEGIN IMMEDIATE")
             try:
                 yield c
             except BaseException:
                 c.execute("ROLLBACK")
+                self._local.queued = False
                 raise
             c.execute("COMMIT")
+            queued, self._local.queued = self._local.queued, False
+        if queued:
+            self._committed()
+
+    # ------------------------------------------------------ notification
+    def on_commit(self, callback):
+        """Call ``callback()`` after every commit that added outbox rows;
+        returns a function that removes it again."""
+        self._commit_listeners.append(callback)
+
+        def remove():
+            if callback in self._commit_listeners:
+                self._commit_listeners.remove(callback)
+        return remove
+
+    def _queued(self):
+        """Inside ``write()``: this transaction adds outbox rows."""
+        self._local.queued = True
+
+    def _committed(self):
+        for callback in list(self._commit_listeners):
+            try:
+                callback()
+            except Exception:      # the commit stands; a failing listener must not undo it
+                log.exception("store on_commit listener %r failed", callback)
 
     def close(self):
         with self._lock:

@@ -43,6 +43,7 @@ class Journal:
                             (int(ts), type, severity, meter, _json(detail or {})))
             eid = cur.lastrowid
             c.execute("INSERT INTO outbox (stream, ref) VALUES (?, ?)", (EVENT_STREAM, eid))
+            self._queued()
         return eid
 
     def events(self, start=None, end=None, type=None, meter=None, limit=None):

@@ -125,6 +125,8 @@ class Readings:
                         continue
                 c.execute("INSERT INTO outbox (stream, ref) VALUES (?, ?)", (STREAMS[kind], key))
                 new += 1
+            if new:
+                self._queued()
         return new
 
     # ------------------------------------------------------------ decode
