@@ -4,7 +4,7 @@ The forwarder thread keeps at most ``uplink.inflight`` batches unacknowledged:
 
 * after every (re)connect it sends the store's unacknowledged batches again,
   oldest first, byte for byte as before and with their ``seq``;
-* then it forms new batches from the oldest outbox rows (store.batches);
+* then it forms new batches from the oldest outbox rows (``Store.batch_next``);
 * a batch leaves the store when the broker's PUBACK for its message id comes
   back (``uplink.ack = "broker"``) -- tracked through paho's ``on_publish``,
   never ``is_published`` (a message published while disconnected keeps rc 4

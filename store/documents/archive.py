@@ -1,7 +1,7 @@
 """The archive (档案): the meters the concentrator reads, kept in a TinyDB file.
 
 ``Archive`` holds the validated records in memory and writes every change at
-once, atomically (``store/jsonfile.py``): the file is the ``meters`` table and
+once, atomically (``store/documents/jsonfile.py``): the file is the ``meters`` table and
 a ``_meta`` table with the revision and the id counter.  A change of several
 meters (a list add, a CSV import) is checked as a whole and written in one
 piece, or not at all.

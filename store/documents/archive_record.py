@@ -3,9 +3,9 @@
 ``normalise(record, rules)`` checks every field of one record and returns it
 in its stored form (addresses zero-padded, decimals as digit strings, booleans
 as booleans) or raises ``ArchiveError`` naming the meter, the field, the value
-and what is allowed.  What each protocol allows is ``store/archive_rules.py``;
+and what is allowed.  What each protocol allows is ``store/documents/archive_rules.py``;
 checks that need the whole archive (duplicate ids and addresses) are in
-``store/archive.py``.
+``store/documents/archive.py``.
 """
 
 import re

@@ -11,9 +11,12 @@ it was read, the seconds going to ``dt``.  ``meter_id`` (14 bits, 16383
 meters) and ``quantity_id`` (10 bits) index the ``meters`` and
 ``quantities`` tables.
 
-Value: a number is its decimal mantissa (``value``) and exponent (the low
-four bits of ``flags``, offset by 8): ``0012345.67 kWh`` is 1234567 and -2,
-so the meter's own digits come back, trailing zeros included.  States and
+Value: a number -- a ``Decimal`` or an ``int``, the one exact type outside
+protocols/; any other type is a TypeError -- is its decimal mantissa
+(``value``) and exponent (the low four bits of ``flags``, offset by 8):
+``0012345.67 kWh`` is 1234567 and -2, so the meter's own digits come back as
+a Decimal, trailing zeros included, computed from the two integers (no text
+or float in between).  States and
 enumerations are ids in ``texts``; flags are 0/1; a meter's clock is the
 seconds of its local date-time.  ``flags`` bits 4-5 hold the source (meter,
 read, catchup).  ``dt``: for src=read the seconds from the boundary to the
@@ -22,7 +25,7 @@ real read; for real-time values the second within the minute; else NULL.
 
 import calendar
 import time
-from decimal import Decimal
+from decimal import Context, Decimal
 
 EPOCH = 1577836800          # 2020-01-01T00:00:00Z
 MINUTE_SHIFT = 24
@@ -33,6 +36,9 @@ MAX_QUANTITIES = (1 << QUANTITY_BITS) - 1
 
 SOURCES = ("meter", "read", "catchup")
 _SRC = dict((s, i) for i, s in enumerate(SOURCES))
+
+# enough digits for any stored mantissa (a 64-bit integer): exact whatever the thread's context
+_EXACT = Context(prec=40)
 
 # value types of a quantity
 NUMBER, TEXT, FLAG, DATETIME = 0, 1, 2, 3
@@ -89,11 +95,10 @@ def decimal_parts(value):
         return value, 0
     if not isinstance(value, Decimal):
         raise TypeError("a number is a Decimal or an int, not %s (%r)" % (type(value).__name__, value))
-    sign, digits, exp = value.as_tuple()
+    exp = value.as_tuple().exponent
     if not isinstance(exp, int):
         raise EncodingError("%s is not a finite number" % value)
-    m = int("".join(map(str, digits)) or "0")
-    return (-m if sign else m), exp
+    return int(value.scaleb(-exp, _EXACT)), exp
 
 
 def encode_number(value):
@@ -106,10 +111,8 @@ def encode_number(value):
 
 
 def decode_number(m, flags):
-    e = (flags & 15) - 8
-    sign = 1 if m < 0 else 0
-    digits = tuple(int(c) for c in str(abs(m)))
-    return Decimal((sign, digits, e))
+    """The Decimal of mantissa ``m`` and the exponent in ``flags``: the meter's digits."""
+    return Decimal(m).scaleb((flags & 15) - 8, _EXACT)
 
 
 def flags_of(exp_bits, src):

@@ -9,7 +9,7 @@
   system only when pruning asks for it, in bounded steps.
 * ``journal_size_limit`` caps the WAL file left behind after a checkpoint.
 * Reading tables are keyed by one integer that puts time first (see
-  ``store.codec``), so inserts append at the end of the B-tree and pages fill
+  ``store.sqlite.codec``), so inserts append at the end of the B-tree and pages fill
   completely: no index besides the key, no JSON per reading.
 
 One connection per thread (``threading.local``); writes take

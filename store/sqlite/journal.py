@@ -3,7 +3,9 @@
 Events are the alarms and notices of mqtt.md (``meter_offline``,
 ``store_full`` ...): each gets an outbox entry so it goes upstream.  Logs are
 the concentrator's own records, per category (Q/GDW: acquisition,
-statistics, modification, operation, login), kept locally.
+statistics, modification, operation, login), kept locally.  Details are
+JSON: a Decimal in one is kept as its text; a value of a type JSON does not
+know is refused with a TypeError naming the type.
 """
 
 import json
