@@ -22,14 +22,21 @@ def _number_text(value):
     return format(value, "f")
 
 
-def dumps(obj, indent=None):
-    """``obj`` as compact JSON text (UTF-8 friendly); Decimal exact."""
+def dumps(obj, indent=None, default=None):
+    """``obj`` as compact JSON text (UTF-8 friendly); Decimal exact.
+
+    ``default(value)``, as in ``json.dumps``: called for a value of a type
+    JSON does not know, returns what to write instead (e.g. the Decimal of a
+    codec number, converted by the caller who knows that type); without it,
+    or when it returns the value unchanged, such a value is a TypeError
+    naming its type.
+    """
     parts = []
-    _write(obj, parts, indent, 0)
+    _write(obj, parts, indent, 0, default)
     return "".join(parts)
 
 
-def _write(obj, out, indent, level):
+def _write(obj, out, indent, level, default=None):
     if isinstance(obj, Decimal):
         out.append(_number_text(obj))
     elif isinstance(obj, dict):
@@ -46,7 +53,7 @@ def _write(obj, out, indent, level):
                 out.append("\n" + " " * (indent * (level + 1)))
             out.append(_plain.encode(str(key)))
             out.append(": " if indent is not None else ":")
-            _write(value, out, indent, level + 1)
+            _write(value, out, indent, level + 1, default)
         if indent is not None:
             out.append("\n" + " " * (indent * level))
         out.append("}")
@@ -60,7 +67,7 @@ def _write(obj, out, indent, level):
                 out.append(",")
             if indent is not None:
                 out.append("\n" + " " * (indent * (level + 1)))
-            _write(value, out, indent, level + 1)
+            _write(value, out, indent, level + 1, default)
         if indent is not None:
             out.append("\n" + " " * (indent * level))
         out.append("]")
@@ -69,6 +76,12 @@ def _write(obj, out, indent, level):
         if obj != obj or obj in (float("inf"), float("-inf")):
             raise ValueError("%r has no JSON form" % obj)
         out.append(repr(obj))
+    elif default is not None and not isinstance(obj, (str, int, type(None))):
+        new = default(obj)
+        if new is obj:
+            out.append(_plain.encode(obj))           # the TypeError naming the type
+        else:
+            _write(new, out, indent, level, default)
     else:
         out.append(_plain.encode(obj))
 

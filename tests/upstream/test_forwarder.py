@@ -207,3 +207,15 @@ def test_uptime_is_counted_on_the_injected_clock(store):
     up = Uplink(UplinkSettings(cid="c01"), store, NoCommands(), clock, "test")
     clock.advance(3600)
     assert up.status_payload()["uptime_s"] == 3600
+
+
+def test_a_caller_that_knows_a_type_converts_it_through_default():
+    class Num:
+        m, e = 439660, -2
+
+    def exact(value):
+        return Decimal(value.m).scaleb(value.e) if isinstance(value, Num) else value
+
+    assert jsonexact.dumps([Num(), {"a": Num()}], default=exact) == '[4396.60,{"a":4396.60}]'
+    with pytest.raises(TypeError, match="object"):
+        jsonexact.dumps({"v": object()}, default=exact)     # returned unchanged: refused
