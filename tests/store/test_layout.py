@@ -45,3 +45,11 @@ def test_store_imports_nothing_of_the_project():
 def test_no_file_is_over_500_lines():
     for path in ROOT.rglob("*.py"):
         assert len(path.read_text().splitlines()) <= 500, path
+
+
+def test_no_sql_outside_the_store_in_scheduler_and_upstream():
+    for package in ("scheduler", "upstream"):
+        for path in (ROOT.parent / package).rglob("*.py"):
+            text = path.read_text()
+            for word in ("PRAGMA", ".execute(", "BEGIN IMMEDIATE", "._meter_id(", ".connect()"):
+                assert word not in text, "%s: %s (ask the store for it)" % (path, word)
