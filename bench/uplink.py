@@ -30,7 +30,7 @@ def make_backlog(path, meters=1024):
     register somewhere in 0..999999.99 kWh that grows by a random amount an
     hour; tariffs that sum to the total), so compression is not flattered."""
     import random
-    from store.store import Store
+    from store import Store
     s = Store(path, synchronous="normal")
     rnd = random.Random(2026)
     n = 0

@@ -13,7 +13,7 @@ import time
 
 from bench.report import peak_rss_mb
 from drivers.clock import RealClock
-from store.store import Store
+from store import Store
 from upstream.settings import UplinkSettings
 from upstream.uplink import Uplink
 

@@ -29,9 +29,9 @@ from gateway.offline import CLOCK_OFFSET_KEY
 from gateway.status import summary
 from protocols.core import quantities
 from scheduler.engine import Engine
-from store.archive import Archive
-from store.params import Params
-from store.store import Store
+from store import Archive
+from store import Params
+from store import Store
 from upstream.uplink import Uplink
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class Agent:
         """The file's [[meter]]s not yet in the archive (by id or by address on
         their bus) are added; the archive, changed since by the console or the
         master station, wins over the file."""
-        from store.archive_record import address_key
+        from store import address_key
         have = self.archive.list()
         ids = set(m["id"] for m in have)
         keys = set(address_key(m) for m in have)

@@ -16,8 +16,8 @@ from gateway.cli_args import (ConsoleClock, chosen_limit, epoch_of, limit_option
 from gateway.cli_common import Agent, config_option
 from gateway.cli_table import WIDTH, cut, echo_json, echo_table, footer, json_option, value_text
 from gateway.console_ops import DATA_MAX_ROWS
-from store.db import KINDS
-from store.journal import LOG_CATEGORIES
+from store import KINDS
+from store import LOG_CATEGORIES
 
 TABLE_ROWS = 20
 MAX_PAGES = 50            # events/logs: 1000 rows a query, at most this many queries

@@ -6,6 +6,7 @@ import click
 
 from protocols import registry
 from protocols.core.errors import CodecError
+from scheduler.acquire import to_decimal
 from upstream import jsonexact
 
 PROTOCOL_CHOICES = registry.names()
@@ -66,5 +67,5 @@ def decode(protocol, pretty, frame):
         results, ok = decode_line(protocol, line)
         all_ok = all_ok and ok
         for result in results:
-            click.echo(jsonexact.dumps(result, indent=indent))
+            click.echo(jsonexact.dumps(result, indent=indent, default=to_decimal))
     sys.exit(0 if all_ok else 1)

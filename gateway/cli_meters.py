@@ -14,8 +14,8 @@ from gateway.cli_args import assignment, chosen_limit, confirm, limit_options, p
 from gateway.cli_common import Agent, config_option, fail
 from gateway.cli_meters_csv import export, import_
 from gateway.cli_table import echo_json, echo_table, fields, footer, json_option, value_text
-from store.archive_record import FIELDS
-from store.archive_rules import KINDS, PROTOCOLS
+from store import FIELDS
+from store import METER_KINDS as KINDS, PROTOCOLS
 
 LIST_COLUMNS = ("id", "address", "protocol", "port", "kind", "area", "name")
 EDITABLE = tuple(f for f in FIELDS if f not in ("id", "added"))

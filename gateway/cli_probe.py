@@ -16,6 +16,7 @@ from drivers.readers import PROTOCOLS, default_settings, make_reader
 from drivers.scan import scan as scan_bus
 from drivers.transport import SerialTransport
 from gateway.cli_common import fail, print_records
+from scheduler.acquire import to_decimal
 from upstream import jsonexact
 
 DEFAULT_ITEMS = {
@@ -103,7 +104,8 @@ def probe(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, 
         p.close()
     if as_json:
         click.echo(jsonexact.dumps({"port": port, "protocol": protocol, "address": address,
-                                    "values": records, "counters": p.counters.port.snapshot()}))
+                                    "values": records, "counters": p.counters.port.snapshot()},
+                                   default=to_decimal))
     else:
         print_records(records)
         c = p.counters.port
@@ -156,7 +158,8 @@ def scan(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, v
     finally:
         p.close()
     if as_json:
-        click.echo(jsonexact.dumps(dict(result.as_dict(), port=port, protocol=protocol)))
+        click.echo(jsonexact.dumps(dict(result.as_dict(), port=port, protocol=protocol),
+                                   default=to_decimal))
     elif csv_port:
         import csv
         w = csv.writer(sys.stdout, lineterminator="\n")

@@ -87,7 +87,7 @@ def run_agent(cfg, clock=None, transports=None):
     """Start, run until a signal (or a restart command), stop; the exit code."""
     from gateway.agent import Agent
     from gateway.control import ControlError
-    from store.errors import StoreError
+    from store import StoreError
     log = logging.getLogger("gateway")
     try:
         agent = Agent(cfg, clock=clock, transports=transports)

@@ -21,8 +21,8 @@ from gateway.commands_args import (bad, check_args, choice, flag, id_list, iso_t
 from gateway.commands_bus import BusCommands
 from gateway.commands_config import ConfigCommands
 from store import codec
-from store.db import KINDS
-from store.journal import LOG_CATEGORIES
+from store import KINDS
+from store import LOG_CATEGORIES
 from upstream.errors import CommandError
 from upstream.handlers import CONTROL_OPS
 

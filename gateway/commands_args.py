@@ -15,7 +15,7 @@ import datetime
 import json
 from decimal import Decimal
 
-from store.errors import ArchiveError, ParamsError, UnknownMeterError
+from store import ArchiveError, ParamsError, UnknownMeterError
 from upstream.errors import CommandError
 
 ISO_EXAMPLE = "2026-11-23T00:00:00+08:00"

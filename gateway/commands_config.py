@@ -8,8 +8,8 @@ the modification log, naming who asked.
 """
 
 from gateway.commands_args import bad, check_args, from_store_error, id_list, missing
-from store.archive_record import with_changes
-from store.errors import StoreError
+from store import with_changes
+from store import StoreError
 
 # parameters whose values are secrets: shown as "***" in events and logs
 SECRET_MARKS = ("key", "password", "secret", "token")

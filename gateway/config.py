@@ -256,7 +256,7 @@ def parse(data, path="<config>", check_devices=True):
     if not isinstance(meters, list):
         err("meter must be [[meter]] tables")
     from store import archive_record
-    from store.errors import ArchiveError
+    from store import ArchiveError
     rules = archive_record.MeterRules(cfg.bus_names(), cfg.radio.name if cfg.radio else None,
                                       modbus_profile_names())
     seen = {}

@@ -17,8 +17,8 @@ import io
 from gateway.commands_args import check_args, choice, flag, iso_time, parse_time, text
 from gateway.status import summary
 from store import archive_csv
-from store.db import KINDS
-from store.errors import StoreError
+from store import KINDS
+from store import StoreError
 from upstream.errors import CommandError
 
 CONSOLE_OPS = ("status", "data", "meters.import", "meters.export")

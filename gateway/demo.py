@@ -21,7 +21,7 @@ import tomllib
 import click
 
 from drivers.clock import ShiftedClock, VirtualClock
-from store.db import KINDS
+from store import KINDS
 
 SCENARIO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                         "sim", "scenarios", "bench.toml")

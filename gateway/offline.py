@@ -18,9 +18,9 @@ from gateway.console_ops import OFFLINE_OPS, ConsoleOps
 from gateway.control import ControlError
 from protocols.core import quantities
 from scheduler.engine import Engine
-from store.archive import Archive
-from store.params import Params
-from store.store import Store
+from store import Archive
+from store import Params
+from store import Store
 
 CLOCK_OFFSET_KEY = "clock.offset"
 

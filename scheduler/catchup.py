@@ -12,16 +12,14 @@ A hole is retried (priority below freeze reads) while the meter keeps that
 boundary; a meter that does not answer does not use up attempts (its bus may
 be down), one that answers but refuses does.  A boundary that cannot be
 filled -- out of the meter's history, no history at all, or refused
-``catchup.attempts`` times -- is given up once, persisted in the ``gaps``
-table, and reported in one ``catchup_failed`` event per meter and kind.
+``catchup.attempts`` times -- is given up once, persisted in the store
+(``Store.gap_give_up``), and reported in one ``catchup_failed`` event per meter and kind.
 """
 
 import threading
 
 from scheduler import jobs
 from scheduler.frozen import depth
-
-KIND_NO = {"hourly": 1, "daily": 2, "monthly": 3}
 
 
 class Catchup:
@@ -55,18 +53,9 @@ class Catchup:
         with self._lock:
             self.holes.pop((meter["id"], kind, boundary), None)
             self.given_up.setdefault((meter["id"], kind), []).append((boundary, reason))
-        store = self.engine.store
-        with store.write() as c:
-            mid = store._meter_id(c, meter["id"])
-            c.execute("INSERT OR REPLACE INTO gaps (meter_id, kind, ts, attempts, failed) "
-                      "VALUES (?, ?, ?, 0, 1)", (mid, KIND_NO[kind], boundary))
+        self.engine.store.gap_give_up(meter["id"], kind, boundary)
 
     # -------------------------------------------------------------- scans
-    def _failed_gaps(self, kind):
-        store = self.engine.store
-        rows = store.connect().execute("SELECT meter_id, ts FROM gaps WHERE kind = ? AND failed = 1",
-                                       (KIND_NO[kind],)).fetchall()
-        return set((store._meter_name(m), ts) for m, ts in rows)
 
     def scan(self, kind, start, now):
         """Find the holes of ``kind`` in [start, now] for every meter (one pass)."""
@@ -77,7 +66,7 @@ class Catchup:
         if not boundaries:
             return 0
         present = e.store.present(kind, boundaries[0], current + 1)
-        failed = self._failed_gaps(kind)
+        failed = e.store.gaps_given_up(kind)
         found = 0
         for meter in e.archive_meters():
             if not e.plan.enabled.get(kind):

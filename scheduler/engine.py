@@ -79,10 +79,12 @@ class Engine:
         return self._meters
 
     def meter(self, meter_id):
-        for m in self.archive_meters():
-            if m["id"] == meter_id:
-                return m
-        return None
+        """The archive's meter ``meter_id`` or None: a dict lookup, kept with the meter list."""
+        meters = self.archive_meters()
+        index = getattr(self, "_meter_index", None)
+        if index is None or index[0] is not meters:
+            index = self._meter_index = (meters, dict((m["id"], m) for m in meters))
+        return index[1].get(meter_id)
 
     def bus_of(self, meter):
         if meter.get("radio") and self.radio_name:

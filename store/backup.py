@@ -34,7 +34,7 @@ import tarfile
 import tempfile
 
 from store.errors import BackupError, StoreFileError
-from store.jsonfile import check_document, fsync_dir
+from store.documents.jsonfile import check_document, fsync_dir
 
 FORMAT = "concentrator-backup"
 VERSION = 1

@@ -4,25 +4,33 @@ The forwarder thread keeps at most ``uplink.inflight`` batches unacknowledged:
 
 * after every (re)connect it sends the store's unacknowledged batches again,
   oldest first, byte for byte as before and with their ``seq``;
-* then it forms new batches from the oldest outbox rows (store.batches);
+* then it forms new batches from the oldest outbox rows (``Store.batch_next``);
 * a batch leaves the store when the broker's PUBACK for its message id comes
   back (``uplink.ack = "broker"``) -- tracked through paho's ``on_publish``,
   never ``is_published`` (a message published while disconnected keeps rc 4
   in paho even after delivery) -- or when the master station acknowledges
   its ``seq`` on ``ack`` (``uplink.ack = "master"``);
 * in master mode a batch not acknowledged within ``uplink.ack_timeout`` goes
-  again.
+  again; sent times and timeouts are the injected Clock's ``monotonic()``,
+  so a virtual clock drives them in tests.
 
-PUBACKs arrive on paho's network thread under paho's locks; they are only
-queued there and handled here, so no lock is held across ``publish``.
+The thread sleeps on its ``wake`` event: the store's commit notification
+(``Store.on_commit``, registered by the uplink) sets it when records are
+committed to the outbox, and so do PUBACKs, master acks and a new link.  It
+makes no write transaction when nothing waits; without news it only wakes
+for the next ack deadline or after ``SAFETY_S``.  PUBACKs arrive on paho's
+network thread under paho's locks; they are only queued there and handled
+here, so no lock is held across ``publish``.
 """
 
 import collections
 import logging
 import threading
-import time
 
 log = logging.getLogger(__name__)
+
+SAFETY_S = 30.0          # a pass at least this often, news or not (real seconds)
+MIN_WAIT_S = 0.2         # between passes when a deadline has passed and nothing could be sent
 
 
 class Forwarder:
@@ -41,13 +49,14 @@ class Forwarder:
         self._thread = None
         self._generation = None
         self._resend = []
+        self.passes = 0                            # loop passes done (tests wait on it)
         self.counters = {"batches_sent": 0, "batches_acked": 0, "records_acked": 0,
                          "resent": 0, "bytes_sent": 0}
 
     # ------------------------------------------------- from other threads
     def published(self, mid):
         self.acked_mids.append(mid)
-        self.wake.set()
+        self._wake()
 
     def master_ack(self, message):
         """The master station's ``{"seq": N}`` or ``{"upto": N}`` on ``ack``."""
@@ -57,12 +66,16 @@ class Forwarder:
             self.master_acks.append(("upto", message["upto"]))
         else:
             return False
-        self.wake.set()
+        self._wake()
         return True
 
     def poke(self):
         """New data in the store, or the link came up."""
+        self._wake()
+
+    def _wake(self):
         self.wake.set()
+        self.clock.notify()          # a virtual clock wakes a waiter at once
 
     # -------------------------------------------------------------- loop
     def start(self):
@@ -77,13 +90,28 @@ class Forwarder:
 
     def _run(self):
         while not self._stop.is_set():
+            self.wake.clear()                  # before the pass: news during it is not lost
             try:
                 self.step()
             except Exception:                  # keep forwarding whatever one pass did
                 log.exception("uplink forwarder pass failed")
                 self._stop.wait(1.0)
-            self.wake.wait(0.2)
-            self.wake.clear()
+            self.passes += 1
+            self._sleep()
+
+    def _sleep(self):
+        """Until news (``wake``), the first ack deadline (on the Clock) or ``SAFETY_S``."""
+        due = self._next_deadline()
+        if due is None:
+            self.wake.wait(SAFETY_S)
+        else:
+            left = due - self.clock.monotonic()
+            self.clock.wait(self.wake, min(max(left, MIN_WAIT_S), SAFETY_S))
+
+    def _next_deadline(self):
+        if self.s.ack != "master" or not self.inflight or not self.session.up:
+            return None                  # a new link pokes, and resends what was in flight
+        return min(e[1] for e in self.inflight.values()) + self.s.ack_timeout
 
     def step(self):
         self.s.refresh()
@@ -97,6 +125,8 @@ class Forwarder:
             self.inflight.clear()
             self.mids.clear()
             self._resend = self.store.batches_unacked()
+        if self.s.ack == "master":
+            self._timeouts()                       # late batches join the resends
         window = self.s.inflight
         while self._resend and len(self.inflight) < window and sess.up:
             seq, topic, payload, n = self._resend[0]
@@ -104,8 +134,6 @@ class Forwarder:
                 return
             self._resend.pop(0)
             self.counters["resent"] += 1
-        if self.s.ack == "master":
-            self._timeouts()
         while not self._resend and len(self.inflight) < window and sess.up:
             batch = self.store.batch_next(self.s.batch_max, self.builder.build, self.clock.time())
             if batch is None:
@@ -119,7 +147,7 @@ class Forwarder:
         mid = self.session.publish(topic, payload, qos=1, content_type=self.builder.content_type())
         if mid is None:
             return False                 # link went down: the batch stays in the store
-        self.inflight[seq] = [mid, time.monotonic(), n]
+        self.inflight[seq] = [mid, self.clock.monotonic(), n]
         self.mids[mid] = seq
         self.counters["batches_sent"] += 1
         self.counters["bytes_sent"] += len(payload)
@@ -160,8 +188,8 @@ class Forwarder:
             self.counters["records_acked"] += entry[2]
 
     def _timeouts(self):
-        now = time.monotonic()
-        late = [seq for seq, e in self.inflight.items() if now - e[1] > self.s.ack_timeout]
+        now = self.clock.monotonic()
+        late = [seq for seq, e in self.inflight.items() if now - e[1] >= self.s.ack_timeout]
         if late:
             # resend from the store in seq order: the master station drops what it has seen
             for seq in late:

@@ -5,6 +5,10 @@ A reading's ``value`` is a JSON number with the meter's own digits
 ISO 8601 with the concentrator's UTC offset.  With ``uplink.compress =
 "zlib"`` the payload is the zlib stream (RFC 1950) of the same JSON, and
 MQTT 5 gets the content type ``application/zlib``.
+
+A record's ``addr`` comes from a mapping of meter id to address, asked for
+once per batch (``addresses``), never from a search per record.  Values go
+to ``upstream.jsonexact`` as the store gives them (Decimal): no conversion.
 """
 
 import time
@@ -23,13 +27,33 @@ def iso(ts, tz_offset):
         "%+03d:%02d" % (tz_offset // 3600, abs(tz_offset) % 3600 // 60)
 
 
-class PayloadBuilder:
-    """Builds (topic, payload) for a batch of store records."""
+class _Lookup:
+    """A per-meter function seen as a mapping (``get`` only)."""
 
-    def __init__(self, settings, tz_offset=lambda: 8 * 3600, address_of=lambda meter: None):
+    __slots__ = ("get",)
+
+    def __init__(self, address_of):
+        self.get = address_of
+
+
+_NONE = {}
+
+
+class PayloadBuilder:
+    """Builds (topic, payload) for a batch of store records.
+
+    ``addresses``: a mapping meter id -> address, or a function returning one
+    (asked once per batch, so it may change between batches).  ``address_of``
+    (meter id -> address or None) is the older form, used when ``addresses``
+    is not given; it must be a constant-time lookup.
+    """
+
+    def __init__(self, settings, tz_offset=lambda: 8 * 3600, address_of=None, addresses=None):
         self.s = settings
         self.tz_offset = tz_offset
-        self.address_of = address_of
+        if addresses is None:
+            addresses = _NONE if address_of is None else _Lookup(address_of)
+        self._addresses = addresses if callable(addresses) else (lambda: addresses)
 
     def content_type(self):
         return ZLIB_TYPE if self.s.compress == "zlib" else None
@@ -41,16 +65,18 @@ class PayloadBuilder:
                     "events": [self._event(e, tz) for e in records]}
             topic = self.s.topic("event")
         else:
+            addrs = self._addresses()
             body = {"v": 1, "cid": self.s.cid, "seq": seq, "kind": stream,
-                    "records": [self._reading(r, tz) for r in records]}
+                    "records": [self._reading(r, tz, addrs) for r in records]}
             topic = self.s.topic("data/" + stream)
         data = jsonexact.dumps(body).encode("utf-8")
         if self.s.compress == "zlib":
             data = zlib.compress(data, 9)
         return topic, data
 
-    def _reading(self, r, tz):
-        out = {"meter": r["meter"], "addr": self.address_of(r["meter"]), "q": r["q"],
+    @staticmethod
+    def _reading(r, tz, addrs):
+        out = {"meter": r["meter"], "addr": addrs.get(r["meter"]), "q": r["q"],
                "ts": iso(r["ts"], tz), "value": r["value"], "unit": r["unit"], "src": r["src"]}
         if r.get("read_ts") is not None:
             out["read_ts"] = iso(r["read_ts"], tz)

@@ -15,7 +15,8 @@ will ``state`` = offline (retained, QoS 1); on every connect the retained
 
 paho's own queue is capped (``uplink.max_queued``) and never holds the only
 copy of anything: the store does.  Publishing while the link is down is
-refused here instead of queued in paho.
+refused here instead of queued in paho.  ``connected_s`` in the status is
+counted on the injected Clock's ``monotonic()``.
 """
 
 import json
@@ -105,7 +106,7 @@ class Session:
         client.subscribe([(s.topic("cmd"), 1), (s.topic("ack"), 1)])
         self.up = True
         self.generation += 1
-        self.connected_since = time.monotonic()
+        self.connected_since = self.clock.monotonic()
         self.last_error = None
         log.info("uplink: connected to %s:%d (session present: %s)", s.host, s.port,
                  getattr(flags, "session_present", None))
@@ -217,4 +218,4 @@ class Session:
     def status(self):
         return {"up": self.up, "reconnects": self.reconnects, "last_error": self.last_error,
                 "connected_s": None if not self.up or self.connected_since is None
-                else int(time.monotonic() - self.connected_since)}
+                else int(self.clock.monotonic() - self.connected_since)}

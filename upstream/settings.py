@@ -41,7 +41,7 @@ FIELDS = (
 _FIELDS = dict((f[0], f[1:]) for f in FIELDS)
 
 
-# what the master station may tune at run time (parameters uplink.*, store/params_table)
+# what the master station may tune at run time (parameters uplink.*, store.params_table)
 LIVE = ("inflight", "batch_max", "ack", "ack_timeout", "compress", "status_interval",
         "command_window", "allow_unsigned_control")
 

@@ -6,12 +6,18 @@
 ``uplink.status_interval`` seconds (QoS 0) with the ``stats()`` the agent
 provides (per-port success rates, store use, clock) plus the uplink's own
 (outbox depth and age, batches, link state).
+
+The forwarder is woken by the store's commit notification (``Store.on_commit``):
+records committed to the outbox go out without a poll.  ``uptime_s`` is
+counted on the injected Clock's ``monotonic()``.  A record's ``addr`` comes
+from ``addresses`` (a mapping meter id -> address, or a function returning
+one, asked once per batch) or, in the older form, ``address_of(meter id)``,
+which must then be a constant-time lookup (see upstream.payload).
 """
 
 import json
 import logging
 import threading
-import time
 
 from upstream.commands import CommandProcessor
 from upstream.forwarder import Forwarder
@@ -23,25 +29,27 @@ log = logging.getLogger(__name__)
 
 class Uplink:
     def __init__(self, settings, store, handlers, clock, version, stats=lambda: {},
-                 address_of=lambda meter: None, meters_count=lambda: 0,
-                 tz_offset=lambda: 8 * 3600):
+                 address_of=None, meters_count=lambda: 0, tz_offset=lambda: 8 * 3600,
+                 addresses=None):
         self.s = settings
         self.store = store
         self.clock = clock
         self.stats = stats
         self.tz_offset = tz_offset
-        self.started = time.monotonic()
+        self.started = clock.monotonic()
         self.session = Session(settings, clock, version, meters_count,
                                on_message=self._on_message, on_published=self._on_published,
                                on_up=self._on_up)
-        self.builder = PayloadBuilder(settings, tz_offset, address_of)
+        self.builder = PayloadBuilder(settings, tz_offset, address_of, addresses)
         self.forwarder = Forwarder(settings, store, self.session, self.builder, clock)
+        self._unlisten = None
         self.commands = CommandProcessor(settings, handlers, store, clock, self._send_reply)
         self._stop = threading.Event()
         self._status_thread = None
 
     # ------------------------------------------------------------- life
     def start(self):
+        self._unlisten = self.store.on_commit(self.forwarder.poke)
         self.commands.start()
         self.forwarder.start()
         self.session.start()
@@ -50,13 +58,12 @@ class Uplink:
 
     def stop(self, timeout=5):
         self._stop.set()
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
         self.forwarder.stop(timeout)
         self.commands.stop(timeout)
         self.session.stop(timeout)
-
-    def poke(self):
-        """Tell the forwarder new records are committed (saves a poll)."""
-        self.forwarder.poke()
 
     # --------------------------------------------------------- messages
     def _on_up(self):
@@ -92,7 +99,7 @@ class Uplink:
     # -------------------------------------------------------- heartbeat
     def status_payload(self):
         body = {"v": 1, "cid": self.s.cid, "ts": iso(self.clock.time(), self.tz_offset()),
-                "uptime_s": int(time.monotonic() - self.started)}
+                "uptime_s": int(self.clock.monotonic() - self.started)}
         body.update(self.stats())
         body["uplink"] = self.status()
         return body

@@ -7,7 +7,7 @@ import pytest
 from gateway.commands_args import (check_args, id_list, iso_time, parse_time, time_range,
                                    unknown_meters)
 from gateway.commands_config import _secret
-from store.archive_record import with_changes
+from store import with_changes
 from upstream.errors import CommandError
 
 T = 1795363200          # 2026-11-23T00:00:00+08:00

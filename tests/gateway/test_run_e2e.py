@@ -28,7 +28,7 @@ from decimal import Decimal
 
 import pytest
 
-from store.archive import Archive
+from store import Archive
 from tests.upstream.broker import Mosquitto
 from tests.upstream.master import Master, utc
 

@@ -16,9 +16,9 @@ from drivers.readers import default_settings
 from protocols.core import quantities
 from scheduler.engine import Engine
 from sim.scenario import build
-from store.archive import Archive
-from store.params import Params
-from store.store import Store
+from store import Archive
+from store import Params
+from store import Store
 
 T0 = 1793462400 + 9 * 3600     # 2026-11-01 09:00 local (Asia/Shanghai); 1793462400 is 00:00 local
 

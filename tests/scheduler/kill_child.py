@@ -11,7 +11,7 @@ import tempfile
 
 sys.path.insert(0, __file__.rsplit("/tests/", 1)[0])
 
-from store.store import Store  # noqa: E402
+from store import Store  # noqa: E402
 from tests.scheduler.harness import T0, Bench  # noqa: E402
 
 SCENARIO = {"port": [

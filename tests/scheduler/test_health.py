@@ -7,8 +7,8 @@ import pytest
 from drivers.clock import VirtualClock
 from protocols.core import quantities
 from scheduler.health import Health
-from store.params import Params
-from store.store import Store
+from store import Params
+from store import Store
 
 T = 1795017600
 METER = {"id": "m-0001", "kind": "electricity", "limits": {"power_max_kw": "5"}}

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from store.store import Store
+from store import Store
 from tests.corpus import ROOT
 
 CHILD = ROOT / "tests" / "scheduler" / "kill_child.py"

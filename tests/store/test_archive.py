@@ -6,9 +6,7 @@ import os
 import pytest
 
 from drivers.readers import PROTOCOLS
-from store import archive_record
-from store.archive import Archive
-from store.errors import ArchiveError, StoreFileError, UnknownMeterError
+from store import Archive, ArchiveError, StoreFileError, UnknownMeterError, archive_record
 
 PORTS = ["rs485-1", "rs485-2", "mbus-1", "rs485-4", "radio"]
 T0 = 1795000000

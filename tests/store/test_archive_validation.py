@@ -4,9 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.archive import Archive
-from store.archive_record import MeterRules, normalise
-from store.errors import ArchiveError
+from store import Archive, ArchiveError, MeterRules, normalise
 
 PORTS = ["rs485-1", "rs485-2", "mbus-1", "radio"]
 RULES = MeterRules(PORTS, radio_port="radio", modbus_profiles=["eastron-sdm120", "generic"])

@@ -9,10 +9,7 @@ import tarfile
 
 import pytest
 
-from store.archive import Archive
-from store.backup import backup, restore
-from store.errors import BackupError
-from store.params import Params
+from store import Archive, BackupError, Params, backup, restore
 
 T0 = 1795000000
 

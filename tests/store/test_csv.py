@@ -6,9 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store.archive import Archive
-from store.archive_csv import export, import_, read_rows
-from store.errors import ArchiveCsvError, ArchiveError
+from store import Archive, ArchiveCsvError, ArchiveError
+from store.documents.archive_csv import export, import_, read_rows
 
 PORTS = ["rs485-1", "rs485-2", "mbus-1", "radio"]
 HEADER = "id,address,protocol,port,kind,radio,area,tariff,limits,options,name,added\n"

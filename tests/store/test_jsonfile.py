@@ -7,8 +7,8 @@ import threading
 import pytest
 from tinydb import Query
 
-from store.errors import StoreError, StoreFileError
-from store.jsonfile import AtomicJSONStorage, open_tinydb, set_table, table_rows
+from store import StoreError, StoreFileError
+from store.documents.jsonfile import AtomicJSONStorage, open_tinydb, set_table, table_rows
 
 
 def _leftovers(directory):

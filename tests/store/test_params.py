@@ -8,9 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from protocols.core.quantities import unit_of
-from store import params_table
-from store.errors import ParamsError, StoreFileError
-from store.params import Params
+from store import Params, ParamsError, StoreFileError, params_table
 
 
 @pytest.fixture

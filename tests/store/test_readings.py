@@ -6,9 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from store import codec
-from store.db import SchemaError
-from store.store import Store
+from store import SchemaError, Store, codec
 
 T = 1795017600   # 2026-11-20 00:00 local
 
@@ -139,7 +137,7 @@ def test_budget_drops_realtime_first_then_unsent_data_and_says_so(tmp_path):
     done = s.prune(T, budget_bytes=16 * 1024 * 1024)
     assert not done["store_full"] and done["deleted"]["realtime"] == 0   # under budget
     # shrink the budget below what is stored (the floor is 16 MB: fake a larger store)
-    from store import maintenance
+    from store.sqlite import maintenance
     maintenance.MIN_BUDGET = 1
     try:
         done = s.prune(T, budget_bytes=200 * 1024)

@@ -13,7 +13,7 @@ from decimal import Decimal
 sys.path.insert(0, __file__.rsplit("/tests/", 1)[0])
 
 from drivers.clock import RealClock  # noqa: E402
-from store.store import Store  # noqa: E402
+from store import Store  # noqa: E402
 from tests.upstream.rig import CID, NoCommands  # noqa: E402
 from upstream.settings import UplinkSettings  # noqa: E402
 from upstream.uplink import Uplink  # noqa: E402

@@ -25,14 +25,22 @@ def test_master_mode_keeps_batches_until_the_master_acknowledges(tmp_path):
         assert last >= 3
         assert m.wait(lambda: len(m.batches) >= last, 20)
         assert not rig.drained()                         # delivered, but not acknowledged yet
+        b.clock.advance(3)                               # ack_timeout passes on the agent's clock
         assert m.wait(lambda: m.duplicates(), 10)         # so they come again after ack_timeout
         assert all(len(set(c)) == 1 for c in m.duplicates().values())
         m.ack(seq=1)
         m.ack(upto=last)
         assert rig.wait_drained(10)
-        time.sleep(2.5)
-        arrivals = len(m.arrivals)
-        time.sleep(2.5)
+        fwd = rig.uplink.forwarder
+        assert m.wait(lambda: not fwd.inflight, 10)
+        arrivals, sent = len(m.arrivals), dict(fwd.counters)
+        for _ in range(2):
+            b.clock.advance(3)                           # ack_timeout passes again ...
+            passes = fwd.passes
+            fwd.poke()
+            assert m.wait(lambda: fwd.passes > passes, 10)   # ... and the forwarder looked
+        assert fwd.counters["resent"] == sent["resent"]
+        assert fwd.counters["batches_sent"] == sent["batches_sent"]
         assert len(m.arrivals) == arrivals               # acknowledged: no more resends
     finally:
         rig.close()

@@ -72,7 +72,7 @@ def test_agent_killed_20_times_while_draining_loses_nothing(tmp_path):
             else:
                 out, err = proc.communicate(timeout=120)   # the last run drains to the end
                 assert proc.returncode == 0, err.decode()[-2000:]
-        from store.store import Store
+        from store import Store
         s = Store(agent / "store.db")
         last = s.get_state("uplink.seq")
         assert s.batch_backlog()[:2] == (0, 0)

@@ -7,12 +7,17 @@ caught up for last week comes after today's).  The uplink (upstream/) builds
 batches from the oldest ids and removes them when the broker or the master
 station acknowledges; what is still in the outbox is what pruning must not
 drop unless the byte budget forces it.
+
+The records behind outbox rows are fetched in chunked ``IN`` queries
+(``_records``), not one SELECT per row.  A commit that adds outbox rows
+notifies the store's ``on_commit`` listeners (store.sqlite.db).
 """
 
-from store.db import KINDS
-from store.readings import EVENT_STREAM
+from store.sqlite import codec
+from store.sqlite.db import KINDS
 
 STREAM_NAMES = KINDS + ("event",)
+CHUNK = 500              # ids per IN (...): below SQLite's oldest variable limit (999)
 
 
 class Outbox:
@@ -26,19 +31,38 @@ class Outbox:
             sql += " AND stream IN (%s)" % ",".join(str(STREAM_NAMES.index(s)) for s in streams)
         sql += " ORDER BY id LIMIT ?"
         args.append(int(limit))
-        out = []
-        for oid, stream, ref in self.connect().execute(sql, args):
-            name = STREAM_NAMES[stream]
-            rec = self.event(ref) if stream == EVENT_STREAM else self.by_key(name, ref)
-            if rec is not None:        # pruned under budget pressure meanwhile
-                out.append((oid, name, rec))
+        c = self.connect()
+        rows = c.execute(sql, args).fetchall()
+        found = {}
+        for stream in set(s for _, s, _ in rows):
+            found[stream] = self._records(c, STREAM_NAMES[stream],
+                                          [ref for _, s, ref in rows if s == stream])
+        return [(oid, STREAM_NAMES[stream], found[stream][ref]) for oid, stream, ref in rows
+                if ref in found[stream]]           # else pruned under budget pressure meanwhile
+
+    def _records(self, c, name, refs):
+        """{ref: record} of stream ``name`` (a kind, or "event"): the stored
+        ones among ``refs``, in one query per ``CHUNK`` refs."""
+        refs = list(dict.fromkeys(refs))
+        out = {}
+        for k in range(0, len(refs), CHUNK):
+            chunk = refs[k:k + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            if name == "event":
+                sql = "SELECT id, ts, type, severity, meter, detail FROM events WHERE id IN (%s)"
+                for row in c.execute(sql % marks, chunk):
+                    out[row[0]] = self._event(row)
+            else:
+                sql = "SELECT key, value, flags, dt FROM r_%s WHERE key IN (%s)" % (name, marks)
+                for row in c.execute(sql, chunk):
+                    out[row[0]] = self._decode(name, *row)
         return out
 
     def outbox_remove(self, ids):
         ids = list(ids)
         with self.write() as c:
-            for k in range(0, len(ids), 500):
-                chunk = ids[k:k + 500]
+            for k in range(0, len(ids), CHUNK):
+                chunk = ids[k:k + CHUNK]
                 c.execute("DELETE FROM outbox WHERE id IN (%s)" % ",".join("?" * len(chunk)), chunk)
 
     def outbox_remove_upto(self, last_id):
@@ -54,7 +78,6 @@ class Outbox:
         """Queue stored readings of ``kind`` in [start, end) upstream again (the
         master station's ``recall``); returns how many.  They go out as new
         batches with new sequence numbers."""
-        from store import codec
         lo, hi = codec.key_range(start, end)
         sql = "SELECT key FROM r_%s WHERE key >= ? AND key < ?" % kind
         args = [lo, hi]
@@ -71,4 +94,6 @@ class Outbox:
         with self.write() as c:
             keys = [k for (k,) in c.execute(sql, args).fetchall()]
             c.executemany("INSERT INTO outbox (stream, ref) VALUES (?, ?)", [(stream, k) for k in keys])
+            if keys:
+                self._queued()
         return len(keys)

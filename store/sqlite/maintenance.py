@@ -9,9 +9,9 @@ engine raises as an event).  Freed pages are handed back to the file system
 in bounded steps (incremental vacuum), sparing flash needless rewrites.
 """
 
-from store import codec
-from store.db import KINDS
-from store.readings import STREAMS
+from store.sqlite import codec
+from store.sqlite.db import KINDS
+from store.sqlite.readings import STREAMS
 
 DEFAULT_RETENTION_DAYS = {"realtime": 7, "hourly": 45, "daily": 400, "monthly": 3660}
 MIN_BUDGET = 16 * 1024 * 1024

@@ -1,7 +1,7 @@
 """The archive (档案): the meters the concentrator reads, kept in a TinyDB file.
 
 ``Archive`` holds the validated records in memory and writes every change at
-once, atomically (``store/jsonfile.py``): the file is the ``meters`` table and
+once, atomically (``store/documents/jsonfile.py``): the file is the ``meters`` table and
 a ``_meta`` table with the revision and the id counter.  A change of several
 meters (a list add, a CSV import) is checked as a whole and written in one
 piece, or not at all.
@@ -24,9 +24,9 @@ of a removed one.
 import logging
 import re
 
-from store import archive_record as rec
+from store.documents import archive_record as rec
 from store.errors import ArchiveError, UnknownMeterError
-from store.jsonfile import AtomicJSONStorage, set_table, table_rows
+from store.documents.jsonfile import AtomicJSONStorage, set_table, table_rows
 
 log = logging.getLogger(__name__)
 _SEQ_ID = re.compile(r"m-([0-9]+)\Z")

@@ -13,8 +13,8 @@ reading that goes in gets an outbox entry in the same transaction
 (principle 6: committed before it is offered upstream).
 """
 
-from store import codec
-from store.db import KINDS
+from store.sqlite import codec
+from store.sqlite.db import KINDS
 
 STREAMS = dict((k, i) for i, k in enumerate(KINDS))     # outbox stream of a kind; events = 4
 EVENT_STREAM = len(KINDS)
@@ -125,6 +125,8 @@ class Readings:
                         continue
                 c.execute("INSERT INTO outbox (stream, ref) VALUES (?, ?)", (STREAMS[kind], key))
                 new += 1
+            if new:
+                self._queued()
         return new
 
     # ------------------------------------------------------------ decode
@@ -218,6 +220,18 @@ class Readings:
             if meter is None:
                 meter = names[mi] = self._meter_name(mi)
             out.setdefault(meter, {}).setdefault(ts, set()).add(self._q_row(qi)[0])
+        return out
+
+    def stored_meter_ids(self, ids):
+        """The meter ids among ``ids`` that have stored history (a row in ``meters``:
+        a removed meter keeps it)."""
+        ids = list(dict.fromkeys(ids))
+        out = set()
+        c = self.connect()
+        for k in range(0, len(ids), 500):
+            chunk = ids[k:k + 500]
+            sql = "SELECT mid FROM meters WHERE mid IN (%s)" % ",".join("?" * len(chunk))
+            out.update(r[0] for r in c.execute(sql, chunk))
         return out
 
     def by_key(self, kind, key):

@@ -9,7 +9,7 @@ field, the value and what is allowed.
 
 import re
 
-from store.coerce import decimal_text, to_decimal, to_int, to_text
+from store.documents.coerce import decimal_text, to_decimal, to_int, to_text
 from store.errors import ArchiveError
 
 KINDS = ("electricity", "water", "gas", "heat")

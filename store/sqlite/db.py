@@ -9,17 +9,25 @@
   system only when pruning asks for it, in bounded steps.
 * ``journal_size_limit`` caps the WAL file left behind after a checkpoint.
 * Reading tables are keyed by one integer that puts time first (see
-  ``store.codec``), so inserts append at the end of the B-tree and pages fill
+  ``store.sqlite.codec``), so inserts append at the end of the B-tree and pages fill
   completely: no index besides the key, no JSON per reading.
 
 One connection per thread (``threading.local``); writes take
 ``BEGIN IMMEDIATE`` so two writers queue instead of deadlocking.
+
+``on_commit(callback)``: listeners called after each COMMIT that added
+outbox rows (records to go upstream), in the committing thread, after the
+write lock is released -- the uplink's forwarder sleeps until then instead
+of polling.
 """
 
+import logging
 import os
 import sqlite3
 import threading
 from contextlib import contextmanager
+
+log = logging.getLogger(__name__)
 
 KINDS = ("realtime", "hourly", "daily", "monthly")
 
@@ -75,6 +83,7 @@ class Database:
         self._all = []
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
+        self._commit_listeners = []
         directory = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(directory, exist_ok=True)
         self._migrate()
@@ -104,13 +113,40 @@ class Database:
         """
         c = self.connect()
         with self._write_lock:
+            self._local.queued = False
             c.execute("BEGIN IMMEDIATE")
             try:
                 yield c
             except BaseException:
                 c.execute("ROLLBACK")
+                self._local.queued = False
                 raise
             c.execute("COMMIT")
+            queued, self._local.queued = self._local.queued, False
+        if queued:
+            self._committed()
+
+    # ------------------------------------------------------ notification
+    def on_commit(self, callback):
+        """Call ``callback()`` after every commit that added outbox rows;
+        returns a function that removes it again."""
+        self._commit_listeners.append(callback)
+
+        def remove():
+            if callback in self._commit_listeners:
+                self._commit_listeners.remove(callback)
+        return remove
+
+    def _queued(self):
+        """Inside ``write()``: this transaction adds outbox rows."""
+        self._local.queued = True
+
+    def _committed(self):
+        for callback in list(self._commit_listeners):
+            try:
+                callback()
+            except Exception:      # the commit stands; a failing listener must not undo it
+                log.exception("store on_commit listener %r failed", callback)
 
     def close(self):
         with self._lock:
@@ -172,7 +208,13 @@ class Database:
                 "wal_bytes": wal, "page_size": page}
 
     def integrity_check(self):
+        """PRAGMA integrity_check's first line: "ok", or the first problem (slow: reads every page)."""
         return self.connect().execute("PRAGMA integrity_check").fetchone()[0]
+
+    def quick_check(self):
+        """PRAGMA quick_check's text: "ok", or the problems found, one a line (no index checks)."""
+        rows = self.connect().execute("PRAGMA quick_check").fetchall()
+        return "\n".join(r[0] for r in rows)
 
 
 def _statements(script):

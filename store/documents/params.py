@@ -1,7 +1,7 @@
 """The parameters: typed, validated, stored atomically in a TinyDB file.
 
 The keys, types, defaults and constraints are the declarative table in
-``store/params_table.py``.  Only values that differ from the default are
+``store/documents/params_table.py``.  Only values that differ from the default are
 stored (table ``params``, one document ``{"key": ..., "value": ...}`` per
 key), so a new default in a new version reaches every concentrator that did
 not change it.
@@ -29,9 +29,9 @@ import copy
 import difflib
 import logging
 
-from store import params_table
+from store.documents import params_table
 from store.errors import ParamsError
-from store.jsonfile import AtomicJSONStorage, set_table, table_rows
+from store.documents.jsonfile import AtomicJSONStorage, set_table, table_rows
 
 log = logging.getLogger(__name__)
 

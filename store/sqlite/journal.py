@@ -3,13 +3,15 @@
 Events are the alarms and notices of mqtt.md (``meter_offline``,
 ``store_full`` ...): each gets an outbox entry so it goes upstream.  Logs are
 the concentrator's own records, per category (Q/GDW: acquisition,
-statistics, modification, operation, login), kept locally.
+statistics, modification, operation, login), kept locally.  Details are
+JSON: a Decimal in one is kept as its text; a value of a type JSON does not
+know is refused with a TypeError naming the type.
 """
 
 import json
 from decimal import Decimal
 
-from store.readings import EVENT_STREAM
+from store.sqlite.readings import EVENT_STREAM
 
 LOG_CATEGORIES = ("acquisition", "statistics", "modification", "operation", "login")
 _CATEGORY = dict((c, i) for i, c in enumerate(LOG_CATEGORIES))
@@ -21,11 +23,14 @@ def _json(value):
 
 
 def _default(obj):
-    if isinstance(obj, Decimal) or type(obj).__name__ == "Num":
+    # a Decimal in a detail is kept as its text (the meter's digits); a value
+    # of any other type has no JSON form here and is refused, naming its type
+    if isinstance(obj, Decimal):
         return str(obj)
     if isinstance(obj, (set, tuple)):
         return list(obj)
-    raise TypeError("%r is not JSON" % (obj,))
+    raise TypeError("%s %r has no JSON form: use a Decimal, int, str, bool, list or dict"
+                    % (type(obj).__name__, obj))
 
 
 class Journal:
@@ -40,6 +45,7 @@ class Journal:
                             (int(ts), type, severity, meter, _json(detail or {})))
             eid = cur.lastrowid
             c.execute("INSERT INTO outbox (stream, ref) VALUES (?, ?)", (EVENT_STREAM, eid))
+            self._queued()
         return eid
 
     def events(self, start=None, end=None, type=None, meter=None, limit=None):

@@ -11,9 +11,12 @@ it was read, the seconds going to ``dt``.  ``meter_id`` (14 bits, 16383
 meters) and ``quantity_id`` (10 bits) index the ``meters`` and
 ``quantities`` tables.
 
-Value: a number is its decimal mantissa (``value``) and exponent (the low
-four bits of ``flags``, offset by 8): ``0012345.67 kWh`` is 1234567 and -2,
-so the meter's own digits come back, trailing zeros included.  States and
+Value: a number -- a ``Decimal`` or an ``int``, the one exact type outside
+protocols/; any other type is a TypeError -- is its decimal mantissa
+(``value``) and exponent (the low four bits of ``flags``, offset by 8):
+``0012345.67 kWh`` is 1234567 and -2, so the meter's own digits come back as
+a Decimal, trailing zeros included, computed from the two integers (no text
+or float in between).  States and
 enumerations are ids in ``texts``; flags are 0/1; a meter's clock is the
 seconds of its local date-time.  ``flags`` bits 4-5 hold the source (meter,
 read, catchup).  ``dt``: for src=read the seconds from the boundary to the
@@ -22,7 +25,7 @@ real read; for real-time values the second within the minute; else NULL.
 
 import calendar
 import time
-from decimal import Decimal
+from decimal import Context, Decimal
 
 EPOCH = 1577836800          # 2020-01-01T00:00:00Z
 MINUTE_SHIFT = 24
@@ -33,6 +36,9 @@ MAX_QUANTITIES = (1 << QUANTITY_BITS) - 1
 
 SOURCES = ("meter", "read", "catchup")
 _SRC = dict((s, i) for i, s in enumerate(SOURCES))
+
+# enough digits for any stored mantissa (a 64-bit integer): exact whatever the thread's context
+_EXACT = Context(prec=40)
 
 # value types of a quantity
 NUMBER, TEXT, FLAG, DATETIME = 0, 1, 2, 3
@@ -67,13 +73,16 @@ def key_range(start=None, end=None):
 
 
 def vtype_of(value):
+    """The value type of a reading's value: bool, Decimal or int, or str (a
+    meter date-time or a state); any other type is a TypeError."""
     if isinstance(value, bool):
         return FLAG
-    if isinstance(value, (Decimal, int)) or type(value).__name__ == "Num":
+    if isinstance(value, (Decimal, int)):
         return NUMBER
-    if isinstance(value, str) and _looks_like_datetime(value):
-        return DATETIME
-    return TEXT
+    if isinstance(value, str):
+        return DATETIME if _looks_like_datetime(value) else TEXT
+    raise TypeError("a reading's value is a Decimal, an int, a bool or a str, not %s (%r)"
+                    % (type(value).__name__, value))
 
 
 def _looks_like_datetime(text):
@@ -81,16 +90,15 @@ def _looks_like_datetime(text):
 
 
 def decimal_parts(value):
-    """(mantissa, exponent) of a Decimal, Num or int, exactly."""
-    if type(value).__name__ == "Num":
-        return value.m, value.e
+    """(mantissa, exponent) of a Decimal or int, exactly; TypeError for any other type."""
     if isinstance(value, int):
         return value, 0
-    sign, digits, exp = value.as_tuple()
+    if not isinstance(value, Decimal):
+        raise TypeError("a number is a Decimal or an int, not %s (%r)" % (type(value).__name__, value))
+    exp = value.as_tuple().exponent
     if not isinstance(exp, int):
         raise EncodingError("%s is not a finite number" % value)
-    m = int("".join(map(str, digits)) or "0")
-    return (-m if sign else m), exp
+    return int(value.scaleb(-exp, _EXACT)), exp
 
 
 def encode_number(value):
@@ -103,10 +111,8 @@ def encode_number(value):
 
 
 def decode_number(m, flags):
-    e = (flags & 15) - 8
-    sign = 1 if m < 0 else 0
-    digits = tuple(int(c) for c in str(abs(m)))
-    return Decimal((sign, digits, e))
+    """The Decimal of mantissa ``m`` and the exponent in ``flags``: the meter's digits."""
+    return Decimal(m).scaleb((flags & 15) - 8, _EXACT)
 
 
 def flags_of(exp_bits, src):

@@ -15,14 +15,14 @@ time       None                                        "HH:MM"
 =========  ==========================================  =========================
 
 Lists of quantity names are checked with the ``quantity_unit`` callable the
-caller passes (``protocols.quantities.unit_of``): ``store/`` may not import
+caller passes (``protocols.core.quantities.unit_of``): ``store/`` may not import
 ``protocols/``.  Without it only the form of a name is checked.
 """
 
 import collections
 import re
 
-from store.coerce import decimal_text, to_bool, to_decimal, to_int, to_list, to_text, to_time
+from store.documents.coerce import decimal_text, to_bool, to_decimal, to_int, to_list, to_text, to_time
 
 Param = collections.namedtuple("Param", "key type default constraint description")
 TYPES = ("int", "decimal", "bool", "str", "list", "time")

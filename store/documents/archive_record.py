@@ -3,16 +3,16 @@
 ``normalise(record, rules)`` checks every field of one record and returns it
 in its stored form (addresses zero-padded, decimals as digit strings, booleans
 as booleans) or raises ``ArchiveError`` naming the meter, the field, the value
-and what is allowed.  What each protocol allows is ``store/archive_rules.py``;
+and what is allowed.  What each protocol allows is ``store/documents/archive_rules.py``;
 checks that need the whole archive (duplicate ids and addresses) are in
-``store/archive.py``.
+``store/documents/archive.py``.
 """
 
 import re
 
-from store.archive_rules import (PROTOCOLS, MeterRules, bad, family, normalise_address,
+from store.documents.archive_rules import (PROTOCOLS, MeterRules, bad, family, normalise_address,
                                  normalise_limits, normalise_options, rules_of)
-from store.coerce import to_bool, to_int, to_text
+from store.documents.coerce import to_bool, to_int, to_text
 from store.errors import ArchiveError
 
 FIELDS = ("id", "address", "protocol", "port", "kind", "radio", "area", "tariff",

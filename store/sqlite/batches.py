@@ -6,11 +6,17 @@ its payload stored as it will be sent, so a batch that goes again after a
 reconnect or a restart is byte for byte the same, with the same ``seq``.
 Acknowledging a batch deletes it and its outbox rows.  Until then its rows
 stay in the outbox, where pruning does not touch them (principle 6).
+
+``batch_next`` first looks, with a plain read, whether anything waits: a
+forwarder pass with nothing to send makes no write transaction.  The
+records of a batch are fetched in chunked queries (``Outbox._records``) and
+handed to ``build`` as the store decodes them (values are Decimal).
 """
 
-from store.outbox import STREAM_NAMES
+from store.sqlite.outbox import CHUNK, STREAM_NAMES
 
 SEQ_KEY = "uplink.seq"
+_HEAD = "SELECT stream FROM outbox WHERE seq IS NULL ORDER BY id LIMIT 1"
 
 
 class Batches:
@@ -20,24 +26,23 @@ class Batches:
         """Form the next batch from the oldest unbatched outbox rows of one
         stream; ``build(stream, seq, records) -> (topic, payload bytes)``.
         Returns (seq, topic, payload, count) or None when nothing waits."""
+        if self.connect().execute(_HEAD).fetchone() is None:
+            return None                        # nothing waits: no write transaction
         with self.write() as c:
-            head = c.execute("SELECT stream FROM outbox WHERE seq IS NULL ORDER BY id LIMIT 1").fetchone()
+            head = c.execute(_HEAD).fetchone()
             if head is None:
                 return None
             stream = head[0]
             rows = c.execute("SELECT id, ref FROM outbox WHERE seq IS NULL AND stream = ? "
                              "ORDER BY id LIMIT ?", (stream, int(batch_max))).fetchall()
             name = STREAM_NAMES[stream]
-            records = []
-            for _, ref in rows:
-                rec = self.event(ref) if name == "event" else self.by_key(name, ref)
-                if rec is not None:
-                    records.append(rec)
+            found = self._records(c, name, [ref for _, ref in rows])
+            records = [found[ref] for _, ref in rows if ref in found]   # else pruned meanwhile
             seq = int(self.get_state(SEQ_KEY, 0)) + 1
             topic, payload = build(name, seq, records)
             ids = [i for i, _ in rows]
-            for k in range(0, len(ids), 500):
-                chunk = ids[k:k + 500]
+            for k in range(0, len(ids), CHUNK):
+                chunk = ids[k:k + CHUNK]
                 c.execute("UPDATE outbox SET seq = ? WHERE id IN (%s)" % ",".join("?" * len(chunk)),
                           [seq] + chunk)
             c.execute("INSERT INTO batches (seq, topic, payload, records, created) VALUES (?, ?, ?, ?, ?)",

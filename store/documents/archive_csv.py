@@ -25,7 +25,7 @@ import csv
 import io
 import os
 
-from store.archive_record import FIELDS, address_key
+from store.documents.archive_record import FIELDS, address_key
 from store.errors import ArchiveCsvError, ArchiveError
 
 MAX_ERRORS = 20
