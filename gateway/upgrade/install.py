@@ -446,7 +446,7 @@ def _unpack(layout, package_path, info, materialize, hook, clock):
             os.fsync(f.fileno())
         for root, subdirs, _ in os.walk(staging):
             fsync_dir(root)
-    except BaseException:
+    except Exception:               # a kill (or BaseException) leaves it for the next clean-up
         shutil.rmtree(staging, ignore_errors=True)
         raise
     hook("publish")
@@ -574,7 +574,8 @@ class Probation:
     ``milestone("reading_round")`` after a complete reading round,
     ``milestone("batch_acked")`` when a batch was acknowledged upstream.
     When every required milestone is in, the version is confirmed (the
-    store copy is dropped, the old release stays as fallback) and the
+    store copy is dropped, the old release stays as fallback, older ones
+    are deleted) and the
     ``confirmed`` event is returned.  ``check()`` (call it now and then, e.g.
     with the heartbeat) and ``fail(reason)`` request a rollback and return
     True: the agent must then restart (exit non-zero under systemd), and the
@@ -608,6 +609,9 @@ class Probation:
                         previous=state.get("previous"))
             save_state(self.layout, state, self.hook, "state:confirmed")
             _drop_backup(self.layout, self.hook)
+            # flash is small: only the good version and its fallback stay
+            _clean(self.layout, {state.get("running"), state.get("previous")} - {None},
+                   self.hook)
             return ev
 
     def check(self):
