@@ -113,6 +113,10 @@ def op_apply(ctx, args):
     if a.get("allow_downgrade"):
         raise UpgradeOpError("not_supported", "allow_downgrade: a downgrade is done from the "
                              "console (concentrator upgrade install --allow-downgrade)")
+    if inst.status(ctx.prefix)["current"] is None:
+        raise UpgradeOpError("not_supported", "no release is installed under %s: this board "
+                             "runs outside the release layout, install from the console "
+                             "first (docs/upgrade.md)" % ctx.prefix)
     path = _call(ctx.transfers.assemble, a["transfer"])
     try:
         done = inst.install(path, ctx.prefix, ctx.trusted_keys, ctx.clock,

@@ -106,3 +106,12 @@ def test_the_op_table_rows():
     assert set(ops.OPS) == {"upgrade.begin", "upgrade.status", "upgrade.apply",
                             "upgrade.abort"}
     assert all(callable(f) for f in ops.OPS.values())
+
+
+def test_apply_needs_the_release_layout(tmp_path, make_package, trusted, clock):
+    c = ops.UpgradeContext(str(tmp_path / "up"), str(tmp_path / "empty"), trusted, clock)
+    send(c, make_package("1.1.0"))
+    with pytest.raises(ops.UpgradeOpError) as err:
+        ops.op_apply(c, {"transfer": "up1"})
+    assert err.value.code == "not_supported"
+    assert not os.path.exists(str(tmp_path / "empty"))
