@@ -169,7 +169,8 @@ def test_refused_packages_change_nothing(board, make_package, trusted, clock, ot
     prefix, store = board
     kw = {}
     if case == "tampered":
-        path = rewrite(make_package("1.1.0"), str(tmp_path / "t.upg"), lambda ms: ms[-1].__setitem__(1, b"evil"))
+        path = rewrite(make_package("1.1.0"), str(tmp_path / "t.upg"),
+                       lambda ms: ms[-1].__setitem__(1, b"evil"))
     elif case == "unsigned":
         path = rewrite(make_package("1.1.0"), str(tmp_path / "u.upg"), lambda ms: ms.pop(1))
     elif case == "unknown_key":
