@@ -125,8 +125,9 @@ def public_hex(key):
 def key_id(key):
     """A short name of a public key for messages: the first 16 hex digits of
     the SHA-256 of its raw bytes."""
-    return hashlib.sha256(bytes.fromhex(public_hex(parse_public(key) if isinstance(key, str)
-                                                   else key))).hexdigest()[:16]
+    if not isinstance(key, Ed25519PrivateKey):
+        key = parse_public(key)
+    return hashlib.sha256(bytes.fromhex(public_hex(key))).hexdigest()[:16]
 
 
 def sign(private_key, data):

@@ -447,6 +447,9 @@ def _check_files(tar, info):
         if rel in seen:
             raise PackageError("malformed", "%s is in the package twice" % name, info)
         seen.add(rel)
+        if member.size != expected[rel]["size"]:        # before reading it: no gzip bomb
+            raise PackageError("tampered", "%s has %d bytes, the signed manifest says %d"
+                               % (rel, member.size, expected[rel]["size"]), info)
         h = hashlib.sha256()
         f = tar.extractfile(member)
         size = 0
