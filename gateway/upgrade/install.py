@@ -510,6 +510,7 @@ def _boot_check(layout, clock, hook):
         return _rollback(layout, state, clock, state.get("reason") or "manual", hook)
     if s in ("installed", "probation"):
         now = clock.time()
+        _clock_guard(state, now)
         if s == "probation" and state.get("deadline") is not None and now > state["deadline"]:
             return _rollback(layout, state, clock, "probation_expired", hook)
         if int(state.get("attempts") or 0) >= int(state.get("max_attempts") or 1):
@@ -525,6 +526,15 @@ def _boot_check(layout, clock, hook):
                 "attempt": state["attempts"], "max_attempts": state["max_attempts"],
                 "deadline": state["deadline"]}
     return {"action": "ok", "version": cur}
+
+
+def _clock_guard(state, now):
+    """A board whose clock is behind the install time (reset at power-up,
+    not yet set) would misjudge the deadline: count it from now instead."""
+    since = state.get("since")
+    if since is not None and now < since - 60 and state.get("deadline") is not None:
+        state["deadline"] = now + float(state.get("probation_s") or DEFAULT_PROBATION_S)
+        state["since"] = now
 
 
 def _repair(layout, state, clock, hook):
@@ -617,12 +627,30 @@ class Probation:
     def check(self):
         with _Lock(self.layout):
             state = load_state(self.layout)
-            if (state and state.get("state") == "probation" and state.get("deadline") is not None
-                    and self.clock.time() > state["deadline"]):
+            if not state or state.get("state") != "probation":
+                return False
+            before = (state.get("deadline"), state.get("since"))
+            _clock_guard(state, self.clock.time())
+            if (state.get("deadline"), state.get("since")) != before:
+                save_state(self.layout, state, self.hook, "state:clock")
+            if state.get("deadline") is not None and self.clock.time() > state["deadline"]:
                 state.update(state="rollback_requested", reason="probation_expired")
                 save_state(self.layout, state, self.hook, "state:rollback_requested")
                 return True
             return False
+
+    def clock_set(self, delta):
+        """The agent set its clock by ``delta`` seconds (NTP, the master
+        station): move the probation deadline with it, so that a clock put
+        right after a power-up is not taken for a hang."""
+        with _Lock(self.layout):
+            state = load_state(self.layout)
+            if not state or state.get("state") != "probation" or state.get("deadline") is None:
+                return
+            state["deadline"] += delta
+            if state.get("since") is not None:
+                state["since"] += delta
+            save_state(self.layout, state, self.hook, "state:clock")
 
     def fail(self, reason="probation_failed", detail=None):
         with _Lock(self.layout):

@@ -141,6 +141,22 @@ def test_probation_check_at_run_time(board, make_package, trusted, clock):
     assert current(prefix) == "1.0.0"
 
 
+def test_clock_set_after_power_up_is_not_a_hang(board, make_package, trusted, clock):
+    prefix, _ = board
+    inst.install(make_package("1.1.0"), prefix, trusted, clock, probation_s=100)
+    clock_at_install = clock.time()
+    clock.t = 0.0                       # no RTC: the board wakes up in 1970
+    inst.boot_check(prefix, clock)
+    p = inst.Probation(prefix, clock)
+    assert p.check() is False
+    step = clock_at_install + 600.0     # NTP puts it right
+    clock.advance(step)
+    p.clock_set(step)
+    assert p.check() is False
+    clock.advance(101)
+    assert p.check() is True
+
+
 def test_manual_rollback(board, make_package, trusted, clock):
     prefix, _ = board
     inst.install(make_package("1.1.0"), prefix, trusted, clock)
