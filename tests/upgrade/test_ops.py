@@ -50,6 +50,9 @@ def test_a_whole_upgrade_over_the_ops(ctx, make_package):
                      "previous": "1.0.0", "state": "installed"}
     assert ctx.restarts == [1]
     assert ops.op_status(ctx, {"transfer": "up1"})["state"] == "applied"
+    with pytest.raises(ops.UpgradeOpError) as err:       # the package file is gone
+        ops.op_apply(ctx, {"transfer": "up1"})
+    assert err.value.code in ("bad_request", "busy")
     assert Agent(ctx.prefix, ctx.clock).supervise() == "1.1.0"
     overview = ops.op_status(ctx, {})
     assert overview["install"]["state"] == "confirmed"
