@@ -174,6 +174,11 @@ class Database:
     def integrity_check(self):
         return self.connect().execute("PRAGMA integrity_check").fetchone()[0]
 
+    # added for gateway; store engineer owns this
+    def quick_check(self):
+        """SQLite's quick check of the file: "ok", or what is wrong."""
+        return self.connect().execute("PRAGMA quick_check").fetchone()[0]
+
 
 def _statements(script):
     return [s.strip() for s in script.split(";") if s.strip()]

@@ -227,3 +227,12 @@ class Readings:
 
     def count(self, kind):
         return self.connect().execute("SELECT count(*) FROM r_%s" % kind).fetchone()[0]
+
+    # added for gateway; store engineer owns this
+    def stored_meter_ids(self, ids):
+        """The set of ``ids`` that have stored history (removed meters included)."""
+        ids = list(ids)
+        if not ids:
+            return set()
+        sql = "SELECT mid FROM meters WHERE mid IN (%s)" % ",".join("?" * len(ids))
+        return set(r[0] for r in self.connect().execute(sql, ids))

@@ -12,7 +12,7 @@ import stat
 import pytest
 
 from gateway.agent import Agent
-from gateway.control import ControlClient, ControlError
+from gateway.console.client import ControlClient, ControlError
 from tests.gateway.agent_rig import AgentRig
 
 WIDE = {"from": "2020-01-01T00:00:00+08:00", "to": "2040-01-01T00:00:00+08:00"}

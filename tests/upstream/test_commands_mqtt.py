@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from gateway.commands import Handlers
+from gateway.ops.dispatch import Operations
 from tests.upstream.rig import Rig
 
 KEY = "k3y-for-tests"
@@ -22,7 +22,7 @@ def rig(tmp_path_factory):
             uplink={"command_key": KEY, "command_window": 120})
     b = r.bench
     engine = b.start()
-    r.handlers = Handlers(engine, b.store, b.archive, b.params, b.engine_clock, "test",
+    r.handlers = Operations(engine, b.store, b.archive, b.params, b.engine_clock, "test",
                           b.engine_clock.time())
     r.start_uplink()
     assert r.master.wait(lambda: any(s.get("state") == "online" for s in r.master.states), 10)

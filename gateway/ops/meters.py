@@ -1,27 +1,23 @@
-"""Commands on the archive and the parameters: meters.*, params.*.
+"""The archive (档案): meters.list, .add, .update, .remove, and the
+console's meters.import / meters.export (the archive as CSV).
 
-The Archive and Params validate (ports, protocols, addresses, duplicates;
-parameter types and ranges) and write all or nothing; their errors become
-``bad_request`` (``unknown_meter`` for an unknown id) with their message.
-Every change raises ``meters_changed`` / ``params_changed`` and is written to
-the modification log, naming who asked.
+The Archive validates (ports, protocols, addresses, duplicates) and writes
+all or nothing; its errors become ``bad_request`` (``unknown_meter`` for an
+unknown id) with its message.  Every change raises ``meters_changed`` and is
+written to the modification log, naming who asked.
 """
 
-from gateway.commands_args import bad, check_args, from_store_error, id_list, missing
+import io
+
+from gateway.ops.args import bad, check_args, flag, from_store_error, id_list, missing
+from store import archive_csv
 from store.archive_record import with_changes
 from store.errors import StoreError
-
-# parameters whose values are secrets: shown as "***" in events and logs
-SECRET_MARKS = ("key", "password", "secret", "token")
+from upstream.errors import CommandError
 
 
-def _secret(key):
-    last = key.rsplit(".", 1)[-1]
-    return any(last == m or last.endswith("_" + m) for m in SECRET_MARKS)
-
-
-class ConfigCommands:
-    """Mixin of gateway.commands.Handlers."""
+class MeterOps:
+    """Mixin of gateway.ops.dispatch.Operations."""
 
     def _record_out(self, rec):
         rec = dict(rec)
@@ -99,54 +95,32 @@ class ConfigCommands:
         self._meters_changed(meta, removed=removed)
         return {"removed": removed}
 
-    # ------------------------------------------------------------ params
-    def op_params_get(self, args, meta):
-        """``keys`` (a list) or ``prefix`` ("plan." or "plan"); neither: all."""
-        args = check_args("params.get", args, ("keys", "prefix"))
-        keys, prefix = args.get("keys"), args.get("prefix")
-        if keys is not None and prefix is not None:
-            raise bad("prefix", prefix, "either keys or prefix, not both", "is given with keys")
-        if keys is not None and (not isinstance(keys, list) or not keys or
-                                 not all(isinstance(k, str) for k in keys)):
-            raise bad("keys", keys, "a list of parameter names such as [\"plan.hourly\"]")
-        if prefix is not None and not isinstance(prefix, str):
-            raise bad("prefix", prefix, "a name prefix such as \"plan.\"")
+    # ------------------------------------------------------- CSV (console)
+    def op_meters_import(self, args, meta):
+        """``csv``: the text of an archive CSV file (store.archive_csv), imported
+        all or nothing inside this process, so that the running agent's archive
+        changes in one step; ``replace``: remove the meters not in it."""
+        args = check_args("meters.import", args or {}, ("csv", "replace"))
+        data = args.get("csv")
+        if not isinstance(data, str):
+            raise CommandError("bad_request", "csv must be the text of a CSV file",
+                               detail={"field": "csv"})
+        replace = flag(args, "replace")
         try:
-            return {"params": self.params.get_many(keys if keys is not None else prefix or "")}
+            result = archive_csv.import_(self.archive, io.StringIO(data), replace=replace,
+                                         now=self.clock.time())
         except StoreError as err:
-            raise from_store_error(err) from err
+            raise CommandError("bad_request", str(err), detail={"field": "csv"}) from err
+        for q in self.engine.queues.values():
+            for mid in result.removed:
+                q.drop(mid)              # queued work of a meter that is gone
+        self._meters_changed(meta, added=result.added, updated=result.updated,
+                             removed=result.removed)
+        return {"added": result.added, "updated": result.updated, "removed": result.removed}
 
-    def op_params_set(self, args, meta):
-        """``values``: {key: value}, all checked before any is stored; the
-        pairs may also be the args themselves.  Result: the changes."""
-        args = args if args is not None else {}
-        if not isinstance(args, dict):
-            raise bad("args", args, "an object of named arguments", "is not an object")
-        values = args["values"] if set(args) == {"values"} else args
-        if not isinstance(values, dict) or not values:
-            raise bad("values", values, "an object of parameter names and values, "
-                      "e.g. {\"plan.hourly\": false}")
-        try:
-            changes = self.params.set_many(values)
-        except StoreError as err:
-            raise from_store_error(err) from err
-        self._params_changed(meta, changes)
-        shown = self._shown_param
-        return {"changed": dict((k, {"old": shown(k, o), "new": shown(k, n)})
-                                for k, (o, n) in sorted(changes.items()))}
-
-    @staticmethod
-    def _shown_param(key, value):
-        return "***" if _secret(key) and value not in (None, "") else value
-
-    def _params_changed(self, meta, changes):
-        if not changes:
-            return
-        now = self.clock.time()
-        by = self.who(meta)
-        shown = self._shown_param
-        detail = {"by": by, "changes": dict((k, [shown(k, o), shown(k, n)])
-                                            for k, (o, n) in changes.items())}
-        self.store.put_event(now, "params_changed", "info", None, detail)
-        self.store.log("modification", now, "parameters changed by %s: %s"
-                       % (by, ", ".join(sorted(changes))), detail)
+    def op_meters_export(self, args, meta):
+        """The archive as CSV text (store.archive_csv): ``{"csv": ..., "meters": n}``."""
+        check_args("meters.export", args or {}, ())
+        buf = io.StringIO()
+        n = archive_csv.export(self.archive, buf)
+        return {"csv": buf.getvalue(), "meters": n}
