@@ -8,7 +8,8 @@ LCD, so that each operation is written once::
         def ops(self) -> set of op names             # the ops MQTT may call
         def needs_signature(self, op) -> bool        # control-type ops: refused unsigned
                                                      # unless uplink.allow_unsigned_control
-        def slow(self, op, args=None) -> bool        # may take longer than 2 s (gets "accepted" first)
+        def slow(self, op, args=None) -> bool        # may take longer than 2 s
+                                                     # (gets "accepted" first)
         def call(self, op, args, meta) -> result     # JSON-able; raises CommandError only
 
 ``call`` checks the arguments, writes the call to the operation log once and

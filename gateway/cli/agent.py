@@ -224,7 +224,8 @@ def _show_time(t, as_json):
         return
     last = t.get("last_correction")
     for line in fields([
-            ("concentrator clock", "%s %s" % (table_time(t["ts"]), offset_text(t["tz_offset_min"]))),
+            ("concentrator clock", "%s %s" % (table_time(t["ts"]),
+                                              offset_text(t["tz_offset_min"]))),
             ("drift", "-" if t.get("drift_ppm") is None else "%s ppm" % t["drift_ppm"]),
             ("RTC offset", "-" if t.get("rtc_offset_s") is None else "%s s" % t["rtc_offset_s"]),
             ("last correction", "-" if not last else "%s (%+.3f s)" % (

@@ -213,8 +213,8 @@ def logs(categories, start, end, limit, show_all, as_json, config_path):
                    "total": len(rows), "truncated": missing})
         return
     if not rows:
-        click.echo("no log entries from %s to %s (%s)" % (table_time(start_iso), table_time(end_iso),
-                                                          offset_text(offset_of(end_iso))))
+        click.echo("no log entries from %s to %s (%s)" % (
+            table_time(start_iso), table_time(end_iso), offset_text(offset_of(end_iso))))
         return
     if len(categories) == 1:
         echo_table((_time_header(chosen), "message"),

@@ -4,8 +4,9 @@ With the agent stopped, the console opens the store, the archive and the
 parameters itself and dispatches the ops whose row in ``gateway.ops.table``
 says ``offline`` through the same ``Operations`` the agent uses (an engine is
 built but never started: no bus is opened, no scheduler runs).  Ops that need
-the buses or the agent's clock are refused with ``not_running``.  The clock shown is the system clock plus the
-correction the agent persisted (``clock.offset``).
+the buses or the agent's clock are refused with ``not_running``.  The clock
+shown is the system clock plus the correction the agent persisted
+(``clock.offset``).
 """
 
 import os
