@@ -15,6 +15,7 @@ from decimal import Decimal
 from gateway.timefmt import ISO_EXAMPLE, NoOffset, parse_iso
 from store.errors import ArchiveError, ParamsError, UnknownMeterError
 from upstream.errors import CommandError
+
 _SHOWN_MAX = 60
 
 
