@@ -1,4 +1,5 @@
-"""Output helpers shared by the console commands (80x24, maybe no colour)."""
+"""Shared by the console commands: output (80x24, maybe no colour), ``--config``,
+and ``connect()``, the way to the agent (gateway.console.client.AgentLink)."""
 
 import sys
 
