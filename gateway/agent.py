@@ -14,18 +14,16 @@ import logging
 import os
 import socket
 import threading
-import time
 
 from drivers.clock import RealClock
 from drivers.port import Port
 from drivers.radio import RadioModule
 from drivers.transport import SerialTransport
 from gateway import __version__
-from gateway.commands import Handlers
 from gateway.config import line_settings, modbus_profile_names
-from gateway.console_ops import ConsoleOps
-from gateway.control import ControlServer, check_free
-from gateway.offline import CLOCK_OFFSET_KEY
+from gateway.console.offline import CLOCK_OFFSET_KEY
+from gateway.console.server import ControlServer, check_free
+from gateway.ops.dispatch import Operations
 from gateway.status import summary
 from protocols.core import quantities
 from scheduler.engine import Engine
@@ -88,9 +86,10 @@ class Agent:
                                               meter_retries=r.meter_retries))
         self.engine = Engine(self.clock, self.store, self.archive, self.params, self.ports,
                              self.radio)
-        self.handlers = Handlers(self.engine, self.store, self.archive, self.params, self.clock,
-                                 __version__, self.clock.time(), uplink_status=self._uplink_status,
-                                 on_restart=self.restart)
+        # MQTT's ops (the console-only ones left out); the console's below
+        self.handlers = Operations(self.engine, self.store, self.archive, self.params, self.clock,
+                                   __version__, self.clock.time(),
+                                   uplink_status=self._uplink_status, on_restart=self.restart)
         self.uplink = None
         if config.uplink.enabled:
             config.uplink.params = self.params
@@ -99,7 +98,7 @@ class Agent:
                                  stats=lambda: summary(self.engine, self.store, self.params),
                                  address_of=self._address_of, meters_count=self.archive.count,
                                  tz_offset=lambda: self.clock.tz_offset)
-        self.console = ConsoleOps(self.handlers, self._info)
+        self.console = self.handlers.console(self._info)
         self.control = ControlServer(c["socket"], self.console.call)
         self.restart_requested = False
         self.stopped = False
@@ -183,7 +182,8 @@ class Agent:
 
     def _info(self):
         return {"cid": self.cfg.id, "agent": "running",
-                "uptime_s": int(time.monotonic() - self.started) if self.started else 0,
+                "uptime_s": int(self.clock.monotonic() - self.started)
+                if self.started is not None else 0,
                 "uplink": self._uplink_status()}
 
     def _save_clock_offset(self):
@@ -196,7 +196,7 @@ class Agent:
         """Control socket first (it refuses when another agent runs), then the
         engine (``power_up``), the uplink, and READY=1 for systemd."""
         self.control.start()
-        self.started = time.monotonic()
+        self.started = self.clock.monotonic()
         self.engine.start()
         if self.uplink:
             self.uplink.start()

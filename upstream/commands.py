@@ -7,8 +7,8 @@ execute once, reply once (mqtt.md "Commands", "Command authentication").
   HMAC-SHA256 of the canonical JSON without ``sig`` (keys sorted, no spaces,
   UTF-8) -> else ``unauthorized``; ``ts`` within ``uplink.command_window``
   of the concentrator's clock -> else ``expired``.  Without a key, the
-  control ops (``control``, ``reset``, ``params.set``) are refused unless
-  ``uplink.allow_unsigned_control``.
+  control ops (those the handlers' ``needs_signature`` names: ``control``,
+  ``reset``, ``params.set``) are refused unless ``uplink.allow_unsigned_control``.
 * A repeated ``id`` is answered from the stored first reply and not run
   again; the same ``id`` with another body is ``replayed``.  Replies are
   kept (persisted) for a week, so this holds across restarts.
@@ -16,8 +16,10 @@ execute once, reply once (mqtt.md "Commands", "Command authentication").
   ``{"id", "ok": true, "accepted": true}``; every command gets exactly one
   final reply, on ``reply`` and, under MQTT 5, also on the request's
   response topic with its correlation data.
-* Every command is logged (operation log); each refusal also raises
-  ``command_rejected``.
+* Every command is written to the operation log once: a command that runs
+  by the handlers (``call`` logs it, executed or refused by its checks), a
+  refusal before that (bad JSON, signature, replay, unknown op, busy) here,
+  which also raises ``command_rejected``.
 """
 
 import calendar
@@ -33,7 +35,6 @@ from decimal import Decimal
 
 from upstream import jsonexact
 from upstream.errors import CommandError
-from upstream.handlers import CONTROL_OPS
 
 log = logging.getLogger(__name__)
 ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}\Z")
@@ -77,7 +78,8 @@ class CommandProcessor:
         self.queue = queue.Queue(maxsize=100)
         self._stop = threading.Event()
         self._thread = None
-        self.counters = {"received": 0, "rejected": 0, "executed": 0, "duplicates": 0}
+        self.counters = {"received": 0, "rejected": 0, "executed": 0, "duplicates": 0,
+                         "busy": 0}
         self.running = set()
 
     # ------------------------------------------------------------ intake
@@ -86,9 +88,11 @@ class CommandProcessor:
         try:
             self.queue.put_nowait((bytes(payload), response))
         except queue.Full:
-            self._reply({"id": None, "ok": False, "error": {
-                "code": "busy", "message": "too many commands waiting: send it again later"}},
-                response)
+            # a refusal like any other: counted, logged, command_rejected (mqtt.md,
+            # Limits); the id is not read, the payload may be anything
+            self.counters["busy"] += 1
+            self._reject(None, CommandError("busy", "too many commands waiting: send it again "
+                                            "later"), response)
 
     def start(self):
         self._thread = threading.Thread(target=self._run, name="commands", daemon=True)
@@ -197,7 +201,8 @@ class CommandProcessor:
                                "%d s" % (skew, self.s.command_window))
 
     def _authorise(self, cmd):
-        if not self.s.command_key and cmd["op"] in CONTROL_OPS and not self.s.allow_unsigned_control:
+        if not self.s.command_key and not self.s.allow_unsigned_control and \
+                self.handlers.needs_signature(cmd["op"]):
             raise CommandError("unauthorized", "%s needs a signed command: configure "
                                "uplink.command_key (or uplink.allow_unsigned_control)" % cmd["op"])
 
@@ -208,14 +213,17 @@ class CommandProcessor:
         done = threading.Event()
 
         def work():
+            # the handlers check, log and wrap their own failures (upstream.handlers)
             try:
                 result["value"] = self.handlers.call(op, args, meta)
             except CommandError as err:
                 result["error"] = err
-            except Exception as err:           # a handler bug: say so, keep running
-                log.exception("command %s failed", op)
-                result["error"] = CommandError("internal", "%s failed: %s" % (op, err))
-            done.set()
+            except Exception:                  # not the interface: answered below, once
+                log.exception("command %s: the handlers raised something other than "
+                              "CommandError", op)
+            finally:
+                done.set()                     # never leave the command waiting
+
         if self.handlers.slow(op, args):
             t = threading.Thread(target=work, name="cmd-" + op, daemon=True)
             t.start()
@@ -224,12 +232,15 @@ class CommandProcessor:
                 done.wait()
         else:
             work()
+        if "value" not in result and "error" not in result:
+            # the handlers broke their interface (raised something else): one
+            # final reply is still owed; they have logged nothing
+            result["error"] = CommandError("internal", "%s gave no result" % op)
+            self._log(cmd, "error internal")
         if "error" in result:
             reply = {"id": cmd["id"], "ok": False, "error": result["error"].reply()}
-            self._log(cmd, "error %s" % result["error"].code)
         else:
             reply = {"id": cmd["id"], "ok": True, "result": result["value"]}
-            self._log(cmd, "ok")
         self.counters["executed"] += 1
         text = jsonexact.dumps(reply)
         self.store.command_put(cmd["id"], self.clock.time(), digest, text)

@@ -1,18 +1,21 @@
-"""The command-handler interface the uplink calls (gateway/ provides it).
+"""The command-handler interface the uplink calls (gateway/ provides it:
+``gateway.ops.dispatch.Operations``, reading its one table of operations).
 
 One object, used by MQTT, the console (through the control socket) and the
 LCD, so that each operation is written once::
 
     class Handlers:
-        def ops(self) -> set of op names
-        def needs_signature(self, op) -> bool        # control-type ops: see mqtt.md
-        def slow(self, op, args=None) -> bool        # may take longer than 2 s (gets "accepted" first)
-        def call(self, op, args, meta) -> result     # JSON-able; raises CommandError
+        def ops(self) -> set of op names             # the ops MQTT may call
+        def needs_signature(self, op) -> bool        # control-type ops: refused unsigned
+                                                     # unless uplink.allow_unsigned_control
+        def slow(self, op, args=None) -> bool        # may take longer than 2 s
+                                                     # (gets "accepted" first)
+        def call(self, op, args, meta) -> result     # JSON-able; raises CommandError only
+
+``call`` checks the arguments, writes the call to the operation log once and
+turns its own failures into ``CommandError("internal")``: the uplink neither
+logs an executed command again nor wraps its errors a second time.
 
 ``meta`` carries who asked (``{"source": "mqtt", "id": ..., "signed": bool}``
 or ``{"source": "console", "user": ...}``) for logging and authorisation.
 """
-
-# ops that change the concentrator or a meter: refused unsigned unless
-# uplink.allow_unsigned_control (mqtt.md, Command authentication)
-CONTROL_OPS = ("control", "reset", "params.set")

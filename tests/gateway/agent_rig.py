@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from drivers.clock import RealClock
 from gateway.agent import Agent
 from gateway.cli import cli
-from gateway.cli_table import cols
+from gateway.cli.table import cols
 from sim.board import board, config_data, to_toml
 
 # one meter of each kind we speak, few enough that a read of all is quick

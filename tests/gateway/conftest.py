@@ -1,4 +1,4 @@
-"""The command handlers on the whole engine: simulated meters in virtual time.
+"""The operations on the whole engine: simulated meters in virtual time.
 
 Meters (ids as the archive gives them):
 
@@ -10,7 +10,7 @@ Meters (ids as the archive gives them):
 
 import pytest
 
-from gateway.commands import Handlers
+from gateway.ops.dispatch import Operations
 from tests.scheduler.harness import Bench
 from upstream.errors import CommandError
 
@@ -32,7 +32,7 @@ VERSION = "1.2.3"
 
 
 class Gateway:
-    """A started Bench with Handlers on it; ``call``/``error`` wait on the engine."""
+    """A started Bench with Operations on it; ``call``/``error`` wait on the engine."""
 
     def __init__(self, tmp_path, timeout=120, on_restart=True, uplink_status=None,
                  scenario=SCENARIO):
@@ -43,7 +43,7 @@ class Gateway:
 
     def handlers(self, timeout=120, on_restart=True, uplink_status=None):
         b = self.b
-        return Handlers(self.engine, b.store, b.archive, b.params, b.engine_clock, VERSION,
+        return Operations(self.engine, b.store, b.archive, b.params, b.engine_clock, VERSION,
                         b.engine_clock.time() - 30, uplink_status=uplink_status,
                         on_restart=(lambda: self.restarts.append(True)) if on_restart else None,
                         timeout=timeout)

@@ -12,7 +12,7 @@ import stat
 import pytest
 
 from gateway.agent import Agent
-from gateway.control import ControlClient, ControlError
+from gateway.console.client import ControlClient, ControlError
 from tests.gateway.agent_rig import AgentRig
 
 WIDE = {"from": "2020-01-01T00:00:00+08:00", "to": "2040-01-01T00:00:00+08:00"}
@@ -106,3 +106,18 @@ def test_restart_keeps_meters_params_and_clock_and_reports_downtime(rig):
     downtimes = [e["detail"]["downtime_s"] for e in events["events"]]
     assert downtimes[0] is None and len(downtimes) == 2
     assert downtimes[1] is not None and 0 <= downtimes[1] < 60
+
+
+def test_uptime_comes_from_the_injected_clock():
+    class Clock:
+        def monotonic(self):
+            return 1000.0
+
+    class Cfg:
+        id = "c01"
+    agent = Agent.__new__(Agent)          # only _info is under test: no files, no socket
+    agent.clock, agent.cfg, agent.uplink = Clock(), Cfg(), None
+    agent.started = 0.0                   # a virtual clock may start at 0
+    assert agent._info()["uptime_s"] == 1000
+    agent.started = None                  # not started yet
+    assert agent._info()["uptime_s"] == 0

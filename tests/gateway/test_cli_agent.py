@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from gateway.control import ControlClient
+from gateway.console.client import ControlClient
 from tests.gateway.agent_rig import AgentRig, fits, run
 from upstream import jsonexact
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 import pytest
 
-from gateway.cli_table import cols, table
-from gateway.control import ControlClient
+from gateway.cli.table import cols, table
+from gateway.console.client import ControlClient
 from tests.gateway.agent_rig import AgentRig, fits, run
 from upstream import jsonexact
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from gateway.control import ControlClient
+from gateway.console.client import ControlClient
 from tests.gateway.agent_rig import AgentRig, fits, run
 
 IDS = ["m-%04d" % i for i in range(1, 9)]

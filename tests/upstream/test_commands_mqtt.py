@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from gateway.commands import Handlers
+from gateway.ops.dispatch import Operations
 from tests.upstream.rig import Rig
 
 KEY = "k3y-for-tests"
@@ -22,7 +22,7 @@ def rig(tmp_path_factory):
             uplink={"command_key": KEY, "command_window": 120})
     b = r.bench
     engine = b.start()
-    r.handlers = Handlers(engine, b.store, b.archive, b.params, b.engine_clock, "test",
+    r.handlers = Operations(engine, b.store, b.archive, b.params, b.engine_clock, "test",
                           b.engine_clock.time())
     r.start_uplink()
     assert r.master.wait(lambda: any(s.get("state") == "online" for s in r.master.states), 10)
@@ -108,8 +108,10 @@ def test_refusals_have_their_code_are_logged_and_change_nothing(rig, case, code)
     assert (b.params.get("health.zero_days"), len(b.archive.list())) == before
     if case != "wrong_type":        # refused by the command layer: command_rejected
         assert len(b.store.events(type="command_rejected")) == rejected + 1
-    logged = [l["message"] for l in b.store.logs("operation")]
-    assert any(case == "bad_json" or cid in line for line in logged)
+    # refused before the handlers: the uplink's row names the id; refused by
+    # the op's own checks: the dispatcher's row carries it in its detail
+    logged = [(l["message"], (l["detail"] or {}).get("id")) for l in b.store.logs("operation")]
+    assert any(case == "bad_json" or cid in line or cid == logged_id for line, logged_id in logged)
 
 
 def test_status_heartbeat_carries_the_counters(tmp_path):

@@ -1,11 +1,12 @@
 """The console without a running agent: the same ops, on the files.
 
 With the agent stopped, the console opens the store, the archive and the
-parameters itself and dispatches the ``OFFLINE_OPS`` through the same
-``Handlers`` the agent uses (an engine is built but never started: no bus is
-opened, no scheduler runs).  Ops that need the buses or the agent's clock are
-refused with ``not_running``.  The clock shown is the system clock plus the
-correction the agent persisted (``clock.offset``).
+parameters itself and dispatches the ops whose row in ``gateway.ops.table``
+says ``offline`` through the same ``Operations`` the agent uses (an engine is
+built but never started: no bus is opened, no scheduler runs).  Ops that need
+the buses or the agent's clock are refused with ``not_running``.  The clock
+shown is the system clock plus the correction the agent persisted
+(``clock.offset``).
 """
 
 import os
@@ -13,9 +14,9 @@ import os
 from drivers.clock import RealClock
 from gateway import __version__
 from gateway.config import modbus_profile_names
-from gateway.commands import Handlers
-from gateway.console_ops import OFFLINE_OPS, ConsoleOps
-from gateway.control import ControlError
+from gateway.console.server import ControlError
+from gateway.ops.dispatch import Operations
+from gateway.ops.table import BY_NAME
 from protocols.core import quantities
 from scheduler.engine import Engine
 from store import Archive
@@ -46,12 +47,12 @@ class Offline:
                                radio_port=config.radio.name if config.radio else None,
                                modbus_profiles=modbus_profile_names(), clock=self.clock)
         self.engine = Engine(self.clock, self.store, self.archive, self.params, {}, None)
-        self.handlers = Handlers(self.engine, self.store, self.archive, self.params, self.clock,
-                                 __version__, self.clock.time())
-        self.ops = ConsoleOps(self.handlers, lambda: {"cid": config.id, "agent": "not running"})
+        self.ops = Operations(self.engine, self.store, self.archive, self.params, self.clock,
+                              __version__, self.clock.time(), console=True,
+                              info=lambda: {"cid": config.id, "agent": "not running"})
 
     def call(self, op, args=None, meta=None):
-        if op not in OFFLINE_OPS:
+        if not works_offline(op):
             raise ControlError("not_running", "%s needs the running agent (it works on the "
                                "buses or the agent's clock): start it with systemctl start "
                                "concentrator" % op)
@@ -59,3 +60,10 @@ class Offline:
 
     def close(self):
         self.store.close()
+
+
+def works_offline(op):
+    """The op's ``offline`` column; an unknown op is refused as today's
+    ``not_running`` too (the running agent would name the ops it knows)."""
+    row = BY_NAME.get(op) if isinstance(op, str) else None
+    return bool(row and row.offline)

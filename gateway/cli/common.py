@@ -1,4 +1,5 @@
-"""Output helpers shared by the console commands (80x24, maybe no colour)."""
+"""Shared by the console commands: output (80x24, maybe no colour), ``--config``,
+and ``connect()``, the way to the agent (gateway.console.client.AgentLink)."""
 
 import sys
 
@@ -67,43 +68,16 @@ def load_config(path):
              % CONFIG_ENV)
 
 
-class Agent:
-    """The console's way to the agent: its control socket, or with no agent
-    running, the same ops on the files (``gateway.offline``), saying so once
-    on stderr."""
+def connect(config_path, need_agent=False, quiet=False):
+    """The console's AgentLink (gateway.console.client) for the configuration
+    at ``config_path``: a refusal exits with its message and the hint of the
+    error code, or else the command's own."""
+    from gateway.console.client import AgentLink
+    return AgentLink(load_config(config_path), need_agent=need_agent, quiet=quiet,
+                     refused=refused)
 
-    def __init__(self, config_path, need_agent=False, quiet=False):
-        self.cfg = load_config(config_path)
-        self.need_agent = need_agent
-        self.quiet = quiet
-        self.offline = None
-        from gateway.control import ControlClient
-        self.client = ControlClient(self.cfg.concentrator["socket"])
-        self.running = self.client.available()
 
-    def call(self, op, args=None, hint=None):
-        """The op's result; a refusal exits with its message and ``hint`` (what
-        to do next with this command) unless the error code has its own."""
-        from gateway.control import ControlError
-        from upstream.errors import CommandError
-        try:
-            if self.running:
-                return self.client.call(op, args or {})
-            if self.need_agent:
-                raise ControlError("not_running", "%s needs the running agent and it is not "
-                                   "running (no answer on %s)" % (op, self.client.path))
-            if self.offline is None:
-                from gateway.offline import Offline
-                self.offline = Offline(self.cfg)
-                if not self.quiet:
-                    click.echo("note: the agent is not running; working on the files in %s"
-                               % self.cfg.concentrator["data_dir"], err=True)
-            return self.offline.call(op, args or {}, {"source": "console",
-                                                     "user": self.client.user})
-        except (ControlError, CommandError) as err:
-            fail(err.message, code=2 if err.code in USAGE_CODES else 1,
-                 hint=HINTS.get(err.code) or hint)
-
-    def close(self):
-        if self.offline is not None:
-            self.offline.close()
+def refused(err, hint=None):
+    """Exit with a refused op's message: 2 for usage errors, 1 for failures."""
+    fail(err.message, code=2 if err.code in USAGE_CODES else 1,
+         hint=HINTS.get(err.code) or hint)

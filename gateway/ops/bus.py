@@ -1,8 +1,8 @@
-"""Commands that talk to meters: read, control, freeze, time.sync_meters.
+"""Operations that talk to meters: read, control, freeze, time.sync_meters.
 
 Each runs as on-demand jobs on the meters' buses (scheduler.jobs.ONDEMAND:
 ahead of every scheduled read, after the transaction on the wire) and waits
-for them on the engine's clock, at most ``Handlers.timeout`` seconds a job.
+for them on the engine's clock, at most ``Operations.timeout`` seconds a job.
 A job not done by then is answered ``timeout``; a job that has not started by
 then is cancelled (a control action must not happen minutes after the master
 station was told it failed).
@@ -12,7 +12,7 @@ import logging
 
 from drivers.dlt645_reader import broadcast_freeze
 from drivers.errors import NotSupportedError
-from gateway.commands_args import bad, check_args, choice, id_list, text, unknown_meters
+from gateway.ops.args import bad, check_args, choice, id_list, text, unknown_meters
 from protocols.core.quantities import unit_of
 from scheduler import jobs
 from scheduler.jobs import Job
@@ -25,6 +25,7 @@ CONTROL_ACTIONS = ("valve.open", "valve.close", "relay.open", "relay.close")
 # DL/T645-2007 1CH: an open relay is a tripped one (power off)
 RELAY_COMMANDS = {"open": "trip", "close": "close"}
 SYNC_TOLERANCE_S = 2            # a meter clock this close is left alone (second resolution)
+# a protocol fact, not an op's: it moves to the protocol registry later
 NO_CLOCK = ("modbus",)          # energy meters over Modbus keep no clock we can read
 
 
@@ -35,8 +36,8 @@ def meter_deviation(cal, shown, now):
     return cal.utc(y, mo, d, h, mi, s) - now
 
 
-class BusCommands:
-    """Mixin of gateway.commands.Handlers."""
+class BusOps:
+    """Mixin of gateway.ops.dispatch.Operations."""
 
     # ----------------------------------------------------------- helpers
     def _meters_of(self, ids):

@@ -6,7 +6,7 @@ import threading
 import click
 
 from drivers.clock import RealClock
-from gateway.cli_common import fail
+from gateway.cli.common import fail
 from upstream import jsonexact
 
 

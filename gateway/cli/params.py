@@ -9,9 +9,9 @@ that same table.
 
 import click
 
-from gateway.cli_args import assignment
-from gateway.cli_common import Agent, config_option
-from gateway.cli_table import echo_json, fields, json_option, table, value_text
+from gateway.cli.args import assignment
+from gateway.cli.common import config_option, connect
+from gateway.cli.table import echo_json, fields, json_option, table, value_text
 from store import params_table
 
 MARK = "*"
@@ -60,7 +60,7 @@ def get(names, as_json, config_path):
       concentrator params get plan. retention.
       concentrator params get clock.check_time --json
     """
-    agent = Agent(config_path)
+    agent = connect(config_path)
     values = {}
     for name in names or ("",):
         values.update(agent.call("params.get", {"prefix": name} if name else {},
@@ -109,7 +109,7 @@ def set_(assignments, as_json, config_path):
       concentrator params set plan.broadcast_freeze=daily,monthly
     """
     values = dict(assignment(token) for token in assignments)
-    agent = Agent(config_path)
+    agent = connect(config_path)
     result = agent.call("params.set", {"values": values},
                         hint="nothing was set; concentrator params get KEY shows what KEY takes")
     agent.close()

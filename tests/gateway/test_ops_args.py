@@ -1,12 +1,12 @@
-"""Argument checks and time texts of the command handlers (no engine)."""
+"""Argument checks and time texts of the operations (no engine)."""
 
 from decimal import Decimal
 
 import pytest
 
-from gateway.commands_args import (check_args, id_list, iso_time, parse_time, time_range,
-                                   unknown_meters)
-from gateway.commands_config import _secret
+from gateway.ops.args import check_args, id_list, parse_time, time_range, unknown_meters
+from gateway.ops.params import _secret
+from gateway.timefmt import iso as iso_time
 from store import with_changes
 from upstream.errors import CommandError
 

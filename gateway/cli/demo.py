@@ -2,7 +2,7 @@
 
 import click
 
-from gateway.cli_common import fail
+from gateway.cli.common import fail
 from upstream import jsonexact
 
 

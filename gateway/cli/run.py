@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from gateway.cli_common import config_option, fail
+from gateway.cli.common import config_option, fail
 from gateway.config import ConfigError, load
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
@@ -86,7 +86,7 @@ def run(config_path, log_level, check):
 def run_agent(cfg, clock=None, transports=None):
     """Start, run until a signal (or a restart command), stop; the exit code."""
     from gateway.agent import Agent
-    from gateway.control import ControlError
+    from gateway.console.server import ControlError
     from store import StoreError
     log = logging.getLogger("gateway")
     try:

@@ -8,16 +8,16 @@ configuration errors and 1 for failures (spec/cli.md).
 import click
 
 from gateway import __version__
-from gateway.cli_agent import freeze, read, time_
-from gateway.cli_data import data, events, logs
-from gateway.cli_decode import decode
-from gateway.cli_demo import demo
-from gateway.cli_meters import meters
-from gateway.cli_params import params
-from gateway.cli_probe import probe, scan
-from gateway.cli_run import run
-from gateway.cli_sim import sim
-from gateway.cli_status import status
+from gateway.cli.agent import freeze, read, time_
+from gateway.cli.data import data, events, logs
+from gateway.cli.decode import decode
+from gateway.cli.demo import demo
+from gateway.cli.meters import meters
+from gateway.cli.params import params
+from gateway.cli.probe import probe, scan
+from gateway.cli.run import run
+from gateway.cli.sim import sim
+from gateway.cli.status import status
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})

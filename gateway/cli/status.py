@@ -8,9 +8,9 @@ port counters and the uplink live in the agent and are not.
 
 import click
 
-from gateway.cli_args import offset_of, offset_text, shown
-from gateway.cli_common import Agent, config_option
-from gateway.cli_table import cut, echo_json, echo_table, fields, json_option, value_text
+from gateway.cli.common import config_option, connect
+from gateway.cli.table import cut, echo_json, echo_table, fields, json_option, value_text
+from gateway.timefmt import offset_of, offset_text, table_time
 
 PORT_COLUMNS = ("port", "requests", "replies", "timeouts", "success", "queue", "last error")
 
@@ -62,9 +62,9 @@ def _lines(st):
         head += ", up %s" % _duration(st["uptime_s"])
     pairs = [
         ("clock", "%s %s, drift %s" % (
-            shown(clock.get("time")), offset,
+            table_time(clock.get("time")), offset,
             "-" if clock.get("drift_ppm") is None else "%s ppm" % clock["drift_ppm"])),
-        ("last set", "-" if not last else "%s (%+.1f s)" % (shown(last["ts"]),
+        ("last set", "-" if not last else "%s (%+.1f s)" % (table_time(last["ts"]),
                                                             float(last["correction_s"]))),
         ("meters", "%d in the archive, %d offline" % (meters["total"], meters["offline"])),
         ("store", "%s of %s (%.1f %%)" % (_size(store["bytes"]), _size(store["budget"]),
@@ -72,7 +72,7 @@ def _lines(st):
         ("uplink", _uplink(st)),
         ("backlog", "%s records waiting, %s batches unacknowledged, oldest %s" % (
             backlog.get("waiting_records", 0), backlog.get("unacked_batches", 0),
-            shown(backlog.get("oldest")))),
+            table_time(backlog.get("oldest")))),
     ]
     return [cut(head, 80)] + fields(pairs)
 
@@ -92,7 +92,7 @@ def status(as_json, config_path):
       concentrator status
       concentrator status --json
     """
-    agent = Agent(config_path)
+    agent = connect(config_path)
     st = agent.call("status")
     agent.close()
     if as_json:

@@ -1,4 +1,4 @@
-"""The control socket: how the console talks to the running agent.
+"""The control socket's server side: how the console talks to the running agent.
 
 A Unix stream socket (mode 0600: root, or the agent's user, only) carrying
 JSON lines both ways::
@@ -8,9 +8,9 @@ JSON lines both ways::
     <- {"ok": false, "error": {"code": "unknown_meter", "message": "..."}}
 
 Numbers keep their exact digits (``upstream.jsonexact``).  The ops are the
-command handlers' (the same as MQTT's) plus the agent's local ones
-(``status``, ``data``).  One thread per connection; a connection may send
-several requests.
+console's ``gateway.ops.dispatch.Operations`` (MQTT's plus the console-only
+ones of ``gateway.ops.table``).  One thread per connection; a connection may
+send several requests.  The console's side is ``gateway.console.client``.
 """
 
 import json
@@ -119,12 +119,12 @@ class ControlServer:
 
 def check_free(path):
     """ControlError ``busy`` when an agent answers on ``path``."""
-    if os.path.exists(path) and _alive(path):
+    if os.path.exists(path) and alive(path):
         raise ControlError("busy", "another agent is running (its control socket %s answers): "
                            "stop it first (systemctl stop concentrator)" % path)
 
 
-def _alive(path):
+def alive(path):
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(0.5)
@@ -132,47 +132,3 @@ def _alive(path):
             return True
     except OSError:
         return False
-
-
-class ControlClient:
-    """The console's side: ``call(op, args)`` -> result, or ControlError."""
-
-    def __init__(self, path, user=None, timeout=300):
-        self.path = path
-        self.user = user or os.environ.get("SUDO_USER") or os.environ.get("USER") or "console"
-        self.timeout = timeout
-
-    def available(self):
-        return os.path.exists(self.path) and _alive(self.path)
-
-    def call(self, op, args=None):
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                s.settimeout(self.timeout)
-                s.connect(self.path)
-                f = s.makefile("rwb")
-                f.write(jsonexact.dumps({"op": op, "args": args or {}, "user": self.user})
-                        .encode("utf-8") + b"\n")
-                f.flush()
-                line = f.readline()
-        except FileNotFoundError:
-            raise ControlError("not_running", "the agent is not running (no %s)" % self.path)
-        except PermissionError:
-            raise ControlError("unauthorized", "no permission for %s: run as root" % self.path)
-        except socket.timeout:
-            raise ControlError("timeout", "the agent did not answer within %d s" % self.timeout)
-        except OSError as e:
-            raise ControlError("not_running", "cannot reach the agent at %s: %s" % (self.path, e))
-        if not line:
-            raise ControlError("internal", "the agent closed the connection")
-        try:
-            reply = json.loads(line.decode("utf-8"), parse_float=Decimal)
-            if not isinstance(reply, dict):
-                raise ValueError("not an object")
-        except ValueError as e:
-            raise ControlError("internal", "%s answered something that is not a reply (%s): is "
-                               "it the agent's control socket?" % (self.path, e))
-        if not reply.get("ok"):
-            e = reply.get("error") or {}
-            raise ControlError(e.get("code", "internal"), e.get("message", "failed"))
-        return reply.get("result")

@@ -15,7 +15,7 @@ from drivers.port import Port
 from drivers.readers import PROTOCOLS, default_settings, make_reader
 from drivers.scan import scan as scan_bus
 from drivers.transport import SerialTransport
-from gateway.cli_common import fail, print_records
+from gateway.cli.common import fail, print_records
 from scheduler.acquire import to_decimal
 from upstream import jsonexact
 

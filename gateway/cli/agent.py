@@ -13,11 +13,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import click
 
-from gateway.cli_args import ConsoleClock, offset_of, offset_text, parse, shown
-from gateway.cli_common import Agent, config_option, fail
-from gateway.cli_table import echo_json, echo_table, fields, json_option
-from gateway.commands_bus import NO_CLOCK
-from gateway.control import ControlError
+from gateway.cli.args import ConsoleClock, parse
+from gateway.cli.common import config_option, connect, fail
+from gateway.cli.table import echo_json, echo_table, fields, json_option
+from gateway.console.server import ControlError
+from gateway.ops.bus import NO_CLOCK
+from gateway.timefmt import offset_of, offset_text, table_time
 from protocols.core import quantities
 from scheduler.plan import FROZEN
 
@@ -106,7 +107,7 @@ def read(meter_ids, every, items, as_json, config_path):
             fail("--item %s is not a quantity name" % q, code=2,
                  hint="did you mean %s?" % " or ".join(close) if close else
                  "names are like energy.active.import.total, voltage.a, volume.total")
-    agent = Agent(config_path, need_agent=True)
+    agent = connect(config_path, need_agent=True)
     _need_agent(agent, "read", {"meters": list(meter_ids) or "all"})
     ids = _meter_ids(agent, meter_ids, every)
     args = {"q": list(dict.fromkeys(items))} if items else {}
@@ -149,7 +150,7 @@ def freeze(kind, as_json, config_path):
       concentrator freeze --kind daily
       concentrator freeze --kind hourly --json
     """
-    agent = Agent(config_path, need_agent=True)
+    agent = connect(config_path, need_agent=True)
     result = agent.call("freeze", {"kind": kind})
     if as_json:
         echo_json(result)
@@ -190,7 +191,7 @@ def time_(meter_ids, set_to, sync_meters, as_json, config_path):
     if meter_ids and not sync_meters:
         fail("meter ids are for --sync-meters", code=2,
              hint="concentrator time --sync-meters %s" % " ".join(meter_ids))
-    agent = Agent(config_path, need_agent=bool(set_to or sync_meters))
+    agent = connect(config_path, need_agent=bool(set_to or sync_meters))
     if not (set_to or sync_meters):
         _show_time(agent.call("time.get"), as_json)
         agent.close()
@@ -202,7 +203,7 @@ def time_(meter_ids, set_to, sync_meters, as_json, config_path):
         doc["set"] = dict(agent.call("time.set", {"ts": ts}), ts=ts)
         if not as_json:
             click.echo("clock set to %s %s (correction %+.3f s)" % (
-                shown(ts), offset_text(offset_of(ts)), doc["set"]["correction_s"]))
+                table_time(ts), offset_text(offset_of(ts)), doc["set"]["correction_s"]))
     failed = []
     if sync_meters:
         _need_agent(agent, "time.sync_meters")
@@ -223,11 +224,12 @@ def _show_time(t, as_json):
         return
     last = t.get("last_correction")
     for line in fields([
-            ("concentrator clock", "%s %s" % (shown(t["ts"]), offset_text(t["tz_offset_min"]))),
+            ("concentrator clock", "%s %s" % (table_time(t["ts"]),
+                                              offset_text(t["tz_offset_min"]))),
             ("drift", "-" if t.get("drift_ppm") is None else "%s ppm" % t["drift_ppm"]),
             ("RTC offset", "-" if t.get("rtc_offset_s") is None else "%s s" % t["rtc_offset_s"]),
             ("last correction", "-" if not last else "%s (%+.3f s)" % (
-                shown(last["ts"]), float(last["correction_s"])))]):
+                table_time(last["ts"]), float(last["correction_s"])))]):
         click.echo(line)
 
 
@@ -238,7 +240,7 @@ def _show_sync(results, failed):
             rows.append((mid, "-", "", "error", r["error"].get("code")))
         else:
             dev = r.get("deviation_s")
-            rows.append((mid, shown(r.get("clock")), "" if dev is None else "%+d" % dev,
+            rows.append((mid, table_time(r.get("clock")), "" if dev is None else "%+d" % dev,
                          r.get("action", "-"), r.get("reason") or ""))
     echo_table(("meter", "meter clock", "off s", "action", "note"), rows, numeric=(2,))
     for line in fields([(mid, results[mid]["error"].get("message", "")) for mid in failed]):

@@ -9,9 +9,9 @@ writes the files; the agent does the import in one step (the console op
 
 import click
 
-from gateway.cli_args import confirm
-from gateway.cli_common import Agent, config_option, fail
-from gateway.cli_table import echo_json, json_option
+from gateway.cli.args import confirm
+from gateway.cli.common import config_option, connect, fail
+from gateway.cli.table import echo_json, json_option
 
 
 @click.command("import")
@@ -43,7 +43,7 @@ def import_(file, replace, yes, as_json, config_path):
                  hint="standard input cannot also answer the question")
         confirm("replace the archive by %s? Meters not in it are removed (their stored "
                  "values are kept)." % file, "nothing imported")
-    agent = Agent(config_path)
+    agent = connect(config_path)
     result = agent.call("meters.import", {"csv": text, "replace": replace},
                         hint="fix the lines named and import again (concentrator meters import "
                         "--help shows the columns)")
@@ -90,7 +90,7 @@ def export(file, bom, config_path):
       concentrator meters export meters.csv --bom
       concentrator meters export > meters.csv
     """
-    agent = Agent(config_path)
+    agent = connect(config_path)
     result = agent.call("meters.export")
     agent.close()
     data = ("\ufeff" if bom else "") + result["csv"]

@@ -1,19 +1,19 @@
 """``concentrator meters``: the archive (档案), the meters the concentrator reads.
 
 Through the running agent's control socket, or with the agent stopped on the
-archive file itself (gateway.cli_common.Agent).  The archive validates every
-record (port, protocol, address, duplicates); its refusals exit 2 with its
-message.  CSV import and export are the console ops ``meters.import`` and
-``meters.export`` (store.archive_csv): the import is all or nothing, its
-errors name the line.
+archive file itself (gateway.console.client.AgentLink).  The archive
+validates every record (port, protocol, address, duplicates); its refusals
+exit 2 with its message.  CSV import and export are the console ops
+``meters.import`` and ``meters.export`` (store.archive_csv): the import is all
+or nothing, its errors name the line.
 """
 
 import click
 
-from gateway.cli_args import assignment, chosen_limit, confirm, limit_options, pairs
-from gateway.cli_common import Agent, config_option, fail
-from gateway.cli_meters_csv import export, import_
-from gateway.cli_table import echo_json, echo_table, fields, footer, json_option, value_text
+from gateway.cli.args import assignment, chosen_limit, confirm, limit_options, pairs
+from gateway.cli.common import config_option, connect, fail
+from gateway.cli.meters_csv import export, import_
+from gateway.cli.table import echo_json, echo_table, fields, footer, json_option, value_text
 from store import FIELDS
 from store import METER_KINDS as KINDS, PROTOCOLS
 
@@ -69,7 +69,7 @@ def list_(port, protocol, limit, show_all, as_json, config_path):
       concentrator meters list --json > archive.json
     """
     limit = chosen_limit(limit, show_all, None)
-    agent = Agent(config_path)
+    agent = connect(config_path)
     records = _archive(agent)
     agent.close()
     chosen = [m for m in records if (port is None or m["port"] == port)
@@ -107,7 +107,7 @@ def show(meter_id, as_json, config_path):
       concentrator meters show m-0001
       concentrator meters show m-0001 --json
     """
-    agent = Agent(config_path)
+    agent = connect(config_path)
     m = _one(_archive(agent), meter_id)
     agent.close()
     if as_json:
@@ -178,7 +178,7 @@ def add(address, protocol, port, kind, area, tariff, name, limits, options, radi
         record["radio"] = True
     if meter_id:
         record["id"] = meter_id
-    agent = Agent(config_path)
+    agent = connect(config_path)
     added = agent.call("meters.add", {"meters": record}, hint="nothing was added; "
                        "concentrator meters add --help lists the fields")["added"]
     agent.close()
@@ -225,7 +225,7 @@ def update(meter_id, address, protocol, port, kind, area, tariff, name, limits, 
     if not changes:
         fail("nothing to change for %s" % meter_id, code=2,
              hint="give the fields to change, e.g. --name N or --set area=B2")
-    agent = Agent(config_path)
+    agent = connect(config_path)
     before = _one(_archive(agent), meter_id)
     changes["id"] = meter_id
     result = agent.call("meters.update", {"meters": [changes]},
@@ -262,7 +262,7 @@ def remove(meter_ids, yes, as_json, config_path):
       concentrator meters remove m-0007
       concentrator meters remove m-0007 m-0008 --yes
     """
-    agent = Agent(config_path)
+    agent = connect(config_path)
     records = _archive(agent)
     known = set(m["id"] for m in records)
     unknown = [i for i in meter_ids if i not in known]

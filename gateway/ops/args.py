@@ -1,24 +1,21 @@
-"""Argument checks and time texts for the command handlers (gateway.commands).
+"""Argument checks of the operations (gateway.ops), written once.
 
 Every refusal is ``CommandError("bad_request", ...)`` whose message names the
 field, shows what was given and says what is allowed, e.g.::
 
     kind: 'weekly' is not allowed; use one of realtime, hourly, daily, monthly
 
-Timestamps go out as ISO 8601 with the concentrator's UTC offset
-(``time.tz_offset_min``), e.g. ``2026-11-23T00:00:00+08:00`` (mqtt.md, Session),
-and come in the same way: an offset is required, since a bare local time
-means a different instant on the master station's side.
+Times come in as ISO 8601 with a UTC offset (``gateway.timefmt``, shared
+with the console).
 """
 
-import datetime
 import json
 from decimal import Decimal
 
+from gateway.timefmt import ISO_EXAMPLE, NoOffset, parse_iso
 from store import ArchiveError, ParamsError, UnknownMeterError
 from upstream.errors import CommandError
 
-ISO_EXAMPLE = "2026-11-23T00:00:00+08:00"
 _SHOWN_MAX = 60
 
 
@@ -114,14 +111,6 @@ def unknown_meters(ids):
 
 
 # --------------------------------------------------------------------- time
-def iso_time(ts, tz_offset_min):
-    """``ts`` (UTC epoch seconds) as local ISO 8601 with the offset, whole seconds."""
-    if ts is None:
-        return None
-    tz = datetime.timezone(datetime.timedelta(minutes=int(tz_offset_min)))
-    return datetime.datetime.fromtimestamp(int(ts), tz).isoformat()
-
-
 def parse_time(args, field, required=True):
     """UTC epoch seconds (float) of an ISO 8601 text with a UTC offset."""
     value = args.get(field)
@@ -132,16 +121,12 @@ def parse_time(args, field, required=True):
         return None
     if not isinstance(value, str):
         raise bad(field, value, allowed, "is not a time")
-    s = value.strip()
-    if s[-1:] in ("Z", "z"):
-        s = s[:-1] + "+00:00"          # Python 3.10's fromisoformat does not take Z
     try:
-        dt = datetime.datetime.fromisoformat(s)
+        return parse_iso(value)
+    except NoOffset:
+        raise bad(field, value, allowed, "has no UTC offset") from None
     except ValueError:
         raise bad(field, value, allowed, "is not a time") from None
-    if dt.tzinfo is None:
-        raise bad(field, value, allowed, "has no UTC offset")
-    return dt.timestamp()
 
 
 def time_range(args, max_days=None):

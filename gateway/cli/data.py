@@ -11,13 +11,12 @@ import io
 
 import click
 
-from gateway.cli_args import (ConsoleClock, chosen_limit, epoch_of, limit_options, offset_of,
-                              offset_text, parse, shown, time_range)
-from gateway.cli_common import Agent, config_option
-from gateway.cli_table import WIDTH, cut, echo_json, echo_table, footer, json_option, value_text
-from gateway.console_ops import DATA_MAX_ROWS
-from store import KINDS
-from store import LOG_CATEGORIES
+from gateway.cli.args import ConsoleClock, chosen_limit, console_range, limit_options, parse
+from gateway.cli.common import config_option, connect
+from gateway.cli.table import WIDTH, cut, echo_json, echo_table, footer, json_option, value_text
+from gateway.ops.data import DATA_MAX_ROWS
+from gateway.timefmt import offset_of, offset_text, parse_iso, table_time
+from store import KINDS, LOG_CATEGORIES
 
 TABLE_ROWS = 20
 MAX_PAGES = 50            # events/logs: 1000 rows a query, at most this many queries
@@ -70,7 +69,7 @@ def data(meter, kind, start, end, quantities, fmt, limit, show_all, as_json, con
     """
     fmt = "json" if as_json else fmt
     limit = chosen_limit(limit, show_all, TABLE_ROWS if fmt == "table" else None)
-    agent = Agent(config_path)
+    agent = connect(config_path)
     clock = ConsoleClock(agent)
     args = {"meter": meter, "kind": kind, "limit": limit or DATA_MAX_ROWS, "newest": bool(limit)}
     if start:
@@ -94,7 +93,7 @@ def data(meter, kind, start, end, quantities, fmt, limit, show_all, as_json, con
                                               else " stored"))
         return
     echo_table((_time_header(rows), "quantity", "value", "unit", "src"),
-               [(shown(r["ts"]), r["q"], r["value"], r["unit"], r["src"]) for r in rows],
+               [(table_time(r["ts"]), r["q"], r["value"], r["unit"], r["src"]) for r in rows],
                numeric=(2,))
     if result["truncated"] and limit:
         click.echo(cut("%d values shown (the newest); %s" % (len(rows), MORE), WIDTH))
@@ -151,8 +150,8 @@ def events(start, end, etype, meter, limit, show_all, as_json, config_path):
       concentrator events --meter m-0005 --json
     """
     limit = chosen_limit(limit, show_all, TABLE_ROWS)
-    agent = Agent(config_path)
-    start_iso, end_iso = time_range(start, end, ConsoleClock(agent))
+    agent = connect(config_path)
+    start_iso, end_iso = console_range(start, end, ConsoleClock(agent))
     args = {"from": start_iso, "to": end_iso}
     if etype:
         args["type"] = etype
@@ -166,11 +165,11 @@ def events(start, end, etype, meter, limit, show_all, as_json, config_path):
                    "total": len(rows), "truncated": missing})
         return
     if not rows:
-        click.echo("no events from %s to %s (%s)" % (shown(start_iso), shown(end_iso),
+        click.echo("no events from %s to %s (%s)" % (table_time(start_iso), table_time(end_iso),
                                                      offset_text(offset_of(end_iso))))
         return
     echo_table((_time_header(chosen), "type", "severity", "meter", "detail"),
-               [(shown(e["ts"]), e["type"], e["severity"], e["meter"] or "-",
+               [(table_time(e["ts"]), e["type"], e["severity"], e["meter"] or "-",
                  value_text(e["detail"]) if e["detail"] else "-") for e in chosen])
     _end(len(chosen), len(rows), "events", missing)
 
@@ -197,8 +196,8 @@ def logs(categories, start, end, limit, show_all, as_json, config_path):
       concentrator logs --category operation --category login --json
     """
     limit = chosen_limit(limit, show_all, TABLE_ROWS)
-    agent = Agent(config_path)
-    start_iso, end_iso = time_range(start, end, ConsoleClock(agent))
+    agent = connect(config_path)
+    start_iso, end_iso = console_range(start, end, ConsoleClock(agent))
     rows, missing = [], False
     for cat in categories or LOG_CATEGORIES:
         got, more = _query_all(agent, "logs.query",
@@ -206,20 +205,20 @@ def logs(categories, start, end, limit, show_all, as_json, config_path):
         rows.extend(got)
         missing = missing or more
     agent.close()
-    rows.sort(key=lambda r: (epoch_of(r["ts"]), r["id"]))
+    rows.sort(key=lambda r: (parse_iso(r["ts"]), r["id"]))
     chosen = _newest(rows, limit)
     if as_json:
         echo_json({"from": start_iso, "to": end_iso, "logs": chosen, "shown": len(chosen),
                    "total": len(rows), "truncated": missing})
         return
     if not rows:
-        click.echo("no log entries from %s to %s (%s)" % (shown(start_iso), shown(end_iso),
-                                                          offset_text(offset_of(end_iso))))
+        click.echo("no log entries from %s to %s (%s)" % (
+            table_time(start_iso), table_time(end_iso), offset_text(offset_of(end_iso))))
         return
     if len(categories) == 1:
         echo_table((_time_header(chosen), "message"),
-                   [(shown(r["ts"]), r["message"]) for r in chosen])
+                   [(table_time(r["ts"]), r["message"]) for r in chosen])
     else:
         echo_table((_time_header(chosen), "category", "message"),
-                   [(shown(r["ts"]), r["category"], r["message"]) for r in chosen])
+                   [(table_time(r["ts"]), r["category"], r["message"]) for r in chosen])
     _end(len(chosen), len(rows), "log entries", missing)

@@ -7,7 +7,8 @@ concentrator's local time: a date ``2026-11-23`` or ``2026-11-23 08:00``
 parameter ``time.tz_offset_min`` -- the concentrator's, which is not
 necessarily that of the PC the console runs on.  ``now`` is the
 concentrator's clock.  The ops take ISO 8601 with an offset only
-(gateway.commands_args), so every form is turned into that here.
+(gateway.ops.args), so every form is turned into that here; the texts
+themselves are written once, in gateway.timefmt.
 """
 
 import datetime
@@ -15,7 +16,8 @@ import re
 
 import click
 
-from gateway.cli_common import fail
+from gateway.cli.common import fail
+from gateway.timefmt import iso, offset_of, parse_iso, table_time, tz
 
 _LOCAL = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?\Z")
 _OFFSET = re.compile(r"(.*\d)\s*(Z|z|[+-]\d{2}:?\d{2})\Z")
@@ -48,11 +50,6 @@ class ConsoleClock:
         return iso(epoch, self.tz_offset_min)
 
 
-def iso(epoch, tz_offset_min):
-    tz = datetime.timezone(datetime.timedelta(minutes=int(tz_offset_min)))
-    return datetime.datetime.fromtimestamp(int(epoch), tz).isoformat()
-
-
 def parse(text, option, clock, end=False):
     """ISO 8601 with offset of the console time ``text`` given to ``option``;
     with ``end``, a plain date means the end of that day (the day is included).
@@ -69,8 +66,7 @@ def parse(text, option, clock, end=False):
             _bad(option, text, str(err))
         if end and m.group(4) is None:
             dt += datetime.timedelta(days=1)
-        tz = datetime.timezone(datetime.timedelta(minutes=clock.tz_offset_min))
-        return dt.replace(tzinfo=tz).isoformat()
+        return dt.replace(tzinfo=tz(clock.tz_offset_min)).isoformat()
     m = _OFFSET.match(s)
     if m:
         body, off = m.groups()
@@ -86,24 +82,6 @@ def parse(text, option, clock, end=False):
 def _bad(option, text, why=None):
     fail("%s: %r is not a time%s" % (option, text, " (%s)" % why if why else ""), code=2,
          hint="use " + FORMS)
-
-
-def shown(iso_text):
-    """``2026-11-23T08:00:00+08:00`` as ``2026-11-23 08:00:00`` (tables say the offset once)."""
-    if not iso_text:
-        return "-"
-    return iso_text[:19].replace("T", " ")
-
-
-def offset_text(tz_offset_min):
-    sign = "-" if tz_offset_min < 0 else "+"
-    return "UTC%s%02d:%02d" % (sign, abs(tz_offset_min) // 60, abs(tz_offset_min) % 60)
-
-
-def offset_of(iso_text):
-    """The UTC offset in minutes of an ISO 8601 text (the agent's own times)."""
-    off = datetime.datetime.fromisoformat(iso_text).utcoffset()
-    return int(off.total_seconds() // 60) if off is not None else 0
 
 
 # ------------------------------------------------------------ KEY=VALUE
@@ -152,21 +130,17 @@ def chosen_limit(limit, show_all, default):
     return limit if limit is not None else default
 
 
-def epoch_of(iso_text):
-    """UTC epoch seconds of an ISO 8601 text with its offset."""
-    return datetime.datetime.fromisoformat(iso_text).timestamp()
-
-
-def time_range(start, end, clock, hours=24):
+def console_range(start, end, clock, hours=24):
     """(from, to) as ISO 8601 for ``--from``/``--to``: the last ``hours``
     up to now when neither is given, ``hours`` before --to when only that is."""
     end_iso = parse(end, "--to", clock, end=True) if end else clock.iso(clock.now + 1)
     if start:
         start_iso = parse(start, "--from", clock)
     else:
-        start_iso = iso(epoch_of(end_iso) - hours * 3600, offset_of(end_iso))
-    if not epoch_of(start_iso) < epoch_of(end_iso):
-        fail("--from (%s) is not before --to (%s)" % (shown(start_iso), shown(end_iso)), code=2,
+        start_iso = iso(parse_iso(end_iso) - hours * 3600, offset_of(end_iso))
+    if not parse_iso(start_iso) < parse_iso(end_iso):
+        fail("--from (%s) is not before --to (%s)" % (table_time(start_iso), table_time(end_iso)),
+             code=2,
              hint="give a range forwards in time; --to DATE means up to the end of that day")
     return start_iso, end_iso
 
