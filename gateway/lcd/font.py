@@ -95,8 +95,8 @@ class Font:
     def _box(self, ch):
         w = self.wide if unicodedata.east_asian_width(ch) in ("W", "F") else self.narrow
         h = self.height
-        edge = (1 << (w - 1)) - 1           # columns 0 .. w-2
-        side = (1 << (w - 2)) | 1           # columns 0 and w-2
+        edge = ((1 << (w - 1)) - 1) << 1    # columns 0 .. w-2 (MSB is column 0)
+        side = (1 << (w - 1)) | 2           # columns 0 and w-2
         rows = [0, 0] + [edge] + [side] * (h - 6) + [edge] + [0, 0]
         return tuple(rows[:h]), w
 

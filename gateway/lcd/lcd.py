@@ -48,6 +48,7 @@ class Lcd:
         self._status = None
         self._status_at = None
         self._lines = []
+        self.inverted = []
         self.last_key = clock.time()
         self._loaded_at = self.last_key
         self.stack = []
@@ -235,6 +236,7 @@ class Lcd:
         fb = self.framebuffer
         fb.fill(0)
         self._lines = []
+        self.inverted = []
         for i, (text, inverted) in enumerate(lines):
             text = fit(text, COLS, self.font)
             y = i * LINE_H
@@ -242,6 +244,7 @@ class Lcd:
             if inverted:
                 fb.invert(0, y, fb.width, LINE_H)
             self._lines.append(text)
+            self.inverted.append(bool(inverted))
         if self.display is not None:
             self.display.show(fb.buf)
 
