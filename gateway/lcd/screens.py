@@ -10,7 +10,7 @@ pixels show.
 from decimal import Decimal
 
 from gateway.lcd import menu
-from gateway.lcd.textfmt import COLS, fit, iso, midnight, number, pad, short_ts, wrap
+from gateway.lcd.textfmt import COLS, cols, fit, iso, midnight, number, pad, short_ts, wrap
 
 ROWS = 9          # lines under the status bar
 BODY = ROWS - 1   # lines under a screen's title line
@@ -321,6 +321,8 @@ class MeterView(PagedView):
         read = max((r["ts"] for r in self.now.values()), default=None)
         state += [self.t("read_at"), " " + (short_ts(read) if read else self.t("none"))]
         ident = "%s %s" % (self.meter.get("id", ""), self.meter.get("address", ""))
+        if cols(ident) > COLS:
+            ident = self.meter.get("address", "")
         return [(name, [ident] + lines) for name, lines in (
             (self.t("current"), cur), (self.t("freeze"), frz), (self.t("state"), state),
             (self.t("chart"), self.chart_lines()))]
@@ -397,8 +399,8 @@ class EventView(PagedView):
 
     def pages(self):
         e = self.event
-        lines = [self.lcd.t(menu.EVENTS.get(e.get("type"), (e.get("type"), e.get("type")))),
-                 short_ts(e.get("ts")),
+        label = self.lcd.t(menu.EVENTS.get(e.get("type"), (e.get("type"), e.get("type"))))
+        lines = [str(e.get("ts", "--"))[:19].replace("T", " "),
                  pad(self.t("severity"), self.lcd.t(menu.SEVERITY.get(
                      e.get("severity"), (e.get("severity"), e.get("severity")))) or "--")]
         if e.get("meter"):
@@ -409,7 +411,7 @@ class EventView(PagedView):
                 lines.extend(wrap("%s: %s" % (k, detail[k])))
         elif detail:
             lines.extend(wrap(str(detail)))
-        return [(e.get("type", ""), lines)]
+        return [(label or "", lines)]
 
 
 class ParamView(PagedView):
