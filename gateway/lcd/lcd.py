@@ -18,7 +18,10 @@ from gateway.lcd import menu, render
 from gateway.lcd.font import default_font
 from gateway.lcd.framebuf import FrameBuffer
 from gateway.lcd.keys import CANCEL, OK, key_name
-from gateway.lcd.screens import ROWS, VIEWS, HomeView, RollingView
+from gateway.lcd.screens import VIEWS, HomeView
+from gateway.lcd.screens_base import ROWS
+from gateway.lcd.screens_entry import PasswordView
+from gateway.lcd.screens_meter import RollingView
 from gateway.lcd.textfmt import COLS, cols, fit, local
 
 LINE_H = 16
@@ -164,7 +167,6 @@ class Lcd:
         if self.user:
             self.push(make_view())
         else:
-            from gateway.lcd.screens import PasswordView
             self.push(PasswordView(self, make_view))
 
     # ---------------------------------------------------------------- keys
