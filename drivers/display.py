@@ -26,7 +26,7 @@ from drivers.errors import DriverError
 
 FBIOGET_VSCREENINFO = 0x4600
 FBIOGET_FSCREENINFO = 0x4602
-_VAR = "=8I"                       # xres yres xres_virtual yres_virtual xoffset yoffset bpp grayscale
+_VAR = "=8I"     # xres yres xres_virtual yres_virtual xoffset yoffset bits_per_pixel grayscale
 _VAR_SIZE = 160                    # sizeof(struct fb_var_screeninfo)
 _FIX = "@16sLIIIIHHHILIIH2H"       # sizeof(struct fb_fix_screeninfo): 80 (64-bit), 68 (32-bit)
 FB_VISUAL_MONO01 = 0
