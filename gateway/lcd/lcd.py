@@ -77,31 +77,6 @@ class Lcd:
     def local(self):
         return local(self.now(), self.offset())
 
-    @staticmethod
-    def parse_iso(text):
-        """Epoch seconds of "YYYY-MM-DDThh:mm:ss[.f]+hh:mm", or None."""
-        import calendar
-        try:
-            date, rest = text.split("T")
-            y, mo, d = (int(x) for x in date.split("-"))
-            sign = 1
-            for ch in "+-Z":
-                if ch in rest[8:]:
-                    tpart, off = rest[:8 + rest[8:].index(ch)], rest[8 + rest[8:].index(ch):]
-                    break
-            else:
-                return None
-            hh, mm, ss = (int(float(x)) for x in tpart.split(":"))
-            if off == "Z":
-                offs = 0
-            else:
-                sign = -1 if off[0] == "-" else 1
-                oh, om = off[1:].split(":")
-                offs = sign * (int(oh) * 3600 + int(om) * 60)
-            return calendar.timegm((y, mo, d, hh, mm, ss, 0, 0, 0)) - offs
-        except (ValueError, AttributeError, IndexError):
-            return None
-
     def status(self, refresh=False):
         """The ``status`` op's result, fetched at most every ``refresh_s``."""
         now = self.now()

@@ -13,7 +13,8 @@ from gateway.lcd import menu
 from gateway.lcd.screens_base import ListView, PagedView, View, shown_value
 from gateway.lcd.screens_entry import AddressView, ConfirmView, EditView
 from gateway.lcd.screens_meter import MeterView
-from gateway.lcd.textfmt import COLS, fit, iso, midnight, number, pad, short_ts, wrap
+from gateway.lcd.textfmt import (COLS, fit, iso, midnight, number, pad, parse_iso, short_ts,
+                                  wrap)
 
 
 class MenuView(ListView):
@@ -65,7 +66,7 @@ class EventsView(ListView):
             if not r.get("truncated") or not r.get("events"):
                 break
             start_text = r["events"][-1]["ts"]
-            nxt = self.lcd.parse_iso(start_text)
+            nxt = parse_iso(start_text)
             if nxt is None or nxt <= start:
                 break
             start = nxt

@@ -70,7 +70,8 @@ class EntryView(View):
         self.cursor = min(limit, self.cursor + 1)
 
     def text(self):
-        return "".join(self.value).strip()
+        """The typed value; a blank (the last character of a text charset) is no character."""
+        return "".join(ch for ch in self.value if ch != " ")
 
 
 class AddressView(EntryView):

@@ -3,6 +3,8 @@ two narrow ones; a 160-pixel line has 20), cutting, wrapping, and times as
 the screens show them.  No clock is read here: times come in as epoch
 seconds and an offset."""
 
+import calendar
+import re
 import time
 
 from gateway.lcd.font import default_font
@@ -74,6 +76,20 @@ def iso(epoch, offset):
     return "%04d-%02d-%02dT%02d:%02d:%02d%s%02d:%02d" % (
         t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, sign,
         off // 3600, off % 3600 // 60)
+
+
+_ISO = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def parse_iso(text):
+    """Epoch seconds of an ISO 8601 time with an offset ("Z" or +hh:mm), or None."""
+    m = _ISO.match(text) if isinstance(text, str) else None
+    if m is None:
+        return None
+    y, mo, d, hh, mi, ss = (int(g) for g in m.groups()[:6])
+    z = m.group(7)
+    off = 0 if z == "Z" else (1 if z[0] == "+" else -1) * (int(z[1:3]) * 3600 + int(z[4:6]) * 60)
+    return calendar.timegm((y, mo, d, hh, mi, ss, 0, 0, 0)) - off
 
 
 def midnight(epoch, offset):

@@ -317,3 +317,33 @@ def test_key_names_and_arguments():
         make(lang="fr")
     with pytest.raises(ValueError):
         make(idle_s=100, backlight_s=50)
+
+
+def test_parse_iso():
+    from gateway.lcd.textfmt import iso, parse_iso
+    assert parse_iso("2026-11-18T21:30:00+08:00") == 1795008600
+    assert parse_iso("2026-11-18T21:30:00.250+08:00") == 1795008600
+    assert parse_iso("2026-11-18T13:30:00Z") == 1795008600
+    assert parse_iso("2026-11-18T05:30:00-08:00") == 1795008600
+    assert parse_iso("junk") is None and parse_iso(None) is None
+    assert parse_iso(iso(1795008600, -3 * 3600 - 1800)) == 1795008600
+
+
+def test_events_newest_first_across_truncated_pages():
+    lcd, ops, clock = make()
+    page1 = [{"id": i, "ts": "2026-11-%02dT10:00:00+08:00" % (1 + i), "type": "power_up",
+              "severity": "info"} for i in range(3)]
+    page2 = [dict(page1[-1])] + [{"id": 9, "ts": "2026-11-18T10:00:00+08:00",
+                                  "type": "tamper", "severity": "warning", "meter": "m-0001"}]
+    answers = [{"events": page1, "truncated": True}, {"events": page2, "truncated": False}]
+    asked = []
+
+    def events_query(args, meta):
+        asked.append(args)
+        return answers[len(asked) - 1]
+    ops.op_events_query = events_query
+    press(lcd, ROUTES["events"][0])
+    lines = lcd.text_lines()
+    assert lines[2] == ">18 10:00 开盖" and lines[3] == " 03 10:00 终端上电"
+    assert len([s for s in lines if "10:00" in s]) == 4
+    assert asked[1]["from"] == "2026-11-03T10:00:00+08:00"
