@@ -1,0 +1,121 @@
+"""The LCD's bitmap fonts (files made by ``scripts/make-lcd-font``).
+
+A font file is read once, when a glyph is first asked for (about 250 KB for
+the 16 px GB2312 font); a glyph is found by binary search on the sorted code
+point index of its width class.  A character the font lacks draws a box of
+its width (wide for East Asian characters), never an error.
+"""
+
+import bisect
+import os
+import struct
+import sys
+import threading
+import unicodedata
+from array import array
+
+FONT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fonts")
+DEFAULT = os.path.join(FONT_DIR, "unifont16.lcdf")
+
+
+class FontError(Exception):
+    pass
+
+
+class Font:
+    def __init__(self, path=DEFAULT):
+        self.path = path
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._cache = {}
+
+    def _load(self):
+        with self._lock:
+            if self._loaded:
+                return
+            try:
+                with open(self.path, "rb") as f:
+                    data = f.read()
+            except OSError as err:
+                raise FontError("cannot read the LCD font %s: %s" % (self.path, err)) from err
+            if data[:4] != b"LCDF" or data[4] != 1:
+                raise FontError("%s is not an LCD font file (version 1)" % self.path)
+            h, nw, ww, n, w = struct.unpack_from("<BBBII", data, 5)
+            self.height = h
+            pos = 16
+            self._classes = []
+            for count, width in ((n, nw), (w, ww)):
+                index = array("H")
+                index.frombytes(data[pos:pos + 2 * count])
+                if sys.byteorder != "little":
+                    index.byteswap()
+                pos += 2 * count
+                size = h * ((width + 7) // 8)
+                self._classes.append((index, width, pos, size))
+                pos += count * size
+            if pos != len(data):
+                raise FontError("%s: %d bytes, expected %d" % (self.path, len(data), pos))
+            self._data = data
+            self.narrow = nw
+            self.wide = ww
+            self._loaded = True
+
+    def _find(self, cp):
+        for index, width, base, size in self._classes:
+            i = bisect.bisect_left(index, cp)
+            if i < len(index) and index[i] == cp:
+                return width, base + i * size, size
+        return None
+
+    def has(self, ch):
+        if not self._loaded:
+            self._load()
+        return self._find(ord(ch)) is not None
+
+    def glyph(self, ch):
+        """(rows as ints, width) of ``ch``; a box when the font lacks it."""
+        g = self._cache.get(ch)
+        if g is not None:
+            return g
+        if not self._loaded:
+            self._load()
+        found = self._find(ord(ch))
+        if found is None:
+            g = self._box(ch)
+        else:
+            width, off, size = found
+            bpr = (width + 7) // 8
+            pad = bpr * 8 - width
+            raw = self._data[off:off + size]
+            g = (tuple(int.from_bytes(raw[i:i + bpr], "big") >> pad
+                       for i in range(0, size, bpr)), width)
+        self._cache[ch] = g
+        return g
+
+    def _box(self, ch):
+        w = self.wide if unicodedata.east_asian_width(ch) in ("W", "F") else self.narrow
+        h = self.height
+        edge = ((1 << (w - 1)) - 1) << 1    # columns 0 .. w-2 (MSB is column 0)
+        side = (1 << (w - 1)) | 2           # columns 0 and w-2
+        rows = [0, 0] + [edge] + [side] * (h - 6) + [edge] + [0, 0]
+        return tuple(rows[:h]), w
+
+    def width(self, s):
+        """Width of ``s`` in pixels."""
+        return sum(self.glyph(ch)[1] for ch in s)
+
+    def columns(self, s):
+        """Width of ``s`` in narrow columns (a wide character counts two)."""
+        if not self._loaded:
+            self._load()
+        return self.width(s) // self.narrow
+
+
+_default = None
+
+
+def default_font():
+    global _default
+    if _default is None:
+        _default = Font()
+    return _default
