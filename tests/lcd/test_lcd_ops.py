@@ -5,9 +5,8 @@ the console."""
 
 import pytest
 
-from gateway.commands import Handlers
-from gateway.console_ops import ConsoleOps
 from gateway.lcd import Lcd
+from gateway.ops.dispatch import Operations
 from tests.lcd.fake import authenticate
 from tests.lcd.test_lcd import ROUTES, digits, press
 from tests.scheduler.harness import Bench
@@ -24,9 +23,9 @@ SCENARIO = {"port": [
 def rig(tmp_path):
     b = Bench(tmp_path, SCENARIO, params={"plan.realtime_interval_min": 0})
     engine = b.start()
-    h = Handlers(engine, b.store, b.archive, b.params, b.engine_clock, "9.9.9",
-                 b.engine_clock.time() - 30)
-    ops = ConsoleOps(h, lambda: {"cid": "c01", "agent": "running"})
+    ops = Operations(engine, b.store, b.archive, b.params, b.engine_clock, "9.9.9",
+                     b.engine_clock.time() - 30, info=lambda: {"cid": "c01", "agent": "running"},
+                     console=True)
     lcd = Lcd(ops.call, b.engine_clock, authenticate)
     yield lcd, b
     b.close()
