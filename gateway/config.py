@@ -23,6 +23,7 @@ import re
 import tomllib
 
 from drivers.readers import PROTOCOLS
+from protocols.core.errors import ConcentratorError
 from upstream.errors import UplinkError
 from upstream.settings import FIELDS, LIVE, UplinkSettings
 
@@ -82,8 +83,13 @@ UPLINK_KEYS = tuple(f[0] for f in FIELDS if f[0] not in LIVE)
 TOP = ("concentrator", "port", "radio", "uplink", "meter", "params")
 
 
-class ConfigError(Exception):
-    """A configuration that cannot be used (exit code 2)."""
+class ConfigError(ConcentratorError):
+    """A configuration that cannot be used (exit code 2); ``path``: the file."""
+
+    def __init__(self, message, path=None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
 
 
 class PortConfig:

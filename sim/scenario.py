@@ -41,6 +41,7 @@ An unknown key is an error that names the file and the key.
 
 import tomllib
 
+from protocols.core.errors import ConcentratorError
 from sim.bus import Bus
 from sim.lines import InProcessLine, PtyLine, TcpLine
 from sim.meters import METER_CLASSES
@@ -52,7 +53,7 @@ RADIO_KEYS = {"name", "line", "baud", "pacing", "delay", "loss", "tcp_port", "me
 SERIES_KEYS = {"count", "first_address", "step"}
 
 
-class ScenarioError(ValueError):
+class ScenarioError(ConcentratorError, ValueError):
     """A scenario file that cannot be used; the message names file and key."""
 
 

@@ -11,11 +11,17 @@ Messages say what is wrong and what to do, e.g.::
 
     meter m-0003: address '1234567890123' is not valid for dlt645-2007:
     use 1 to 12 decimal digits, as printed on the nameplate
+
+``StoreError`` derives from the project's one exception root
+(``protocols.core.errors.ConcentratorError``): the one import of the project
+``store/`` makes, so that every layer's errors share a root (docs/architecture.md).
 """
 
+from protocols.core.errors import ConcentratorError
 
-class StoreError(Exception):
-    """Root of every store error."""
+
+class StoreError(ConcentratorError):
+    """Root of every store error (the store's branch of ConcentratorError)."""
 
     def __init__(self, message, path=None, table=None, key=None, field=None,
                  value=None, allowed=None, hint=None, errors=None):

@@ -1,15 +1,21 @@
-"""Errors of the master-station link, and the command error codes of mqtt.md."""
+"""Errors of the master-station link, and the command error codes of mqtt.md.
+
+Both derive from the project's one exception root (``protocols.core.errors``),
+the one import of the project ``upstream/`` makes besides ``store/``.
+"""
+
+from protocols.core.errors import ConcentratorError
 
 # mqtt.md "Error codes"
 CODES = ("bad_request", "unknown_op", "unauthorized", "replayed", "expired", "unknown_meter",
          "busy", "timeout", "meter_error", "not_supported", "internal")
 
 
-class UplinkError(Exception):
+class UplinkError(ConcentratorError):
     """Root of the uplink's own errors (connection, TLS, configuration)."""
 
 
-class CommandError(Exception):
+class CommandError(ConcentratorError):
     """A command refused or failed: ``code`` is one of CODES, ``message`` says
     what is wrong (naming the field) and what to do."""
 

@@ -20,6 +20,7 @@ import socket
 import threading
 from decimal import Decimal
 
+from protocols.core.errors import ConcentratorError
 from upstream import jsonexact
 from upstream.errors import CommandError
 
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 MAX_LINE = 1 << 20
 
 
-class ControlError(Exception):
+class ControlError(ConcentratorError):
     """The agent refused or failed a request, or could not be reached."""
 
     def __init__(self, code, message):

@@ -14,11 +14,13 @@ import threading
 import unicodedata
 from array import array
 
+from protocols.core.errors import ConcentratorError
+
 FONT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fonts")
 DEFAULT = os.path.join(FONT_DIR, "unifont16.lcdf")
 
 
-class FontError(Exception):
+class FontError(ConcentratorError):
     pass
 
 

@@ -22,11 +22,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,
                                                                Ed25519PublicKey)
 
+from protocols.core.errors import ConcentratorError
+
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 _RAW = serialization.Encoding.Raw
 
 
-class KeyFileError(ValueError):
+class KeyFileError(ConcentratorError, ValueError):
     """A key file or key string that cannot be used (the message says why)."""
 
 

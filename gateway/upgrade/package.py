@@ -35,6 +35,7 @@ import time
 import zlib
 
 from gateway.upgrade import PRODUCT
+from protocols.core.errors import ConcentratorError
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -64,7 +65,7 @@ REASONS = {
 _VERSION = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,9}){0,5}$")
 
 
-class PackageError(Exception):
+class PackageError(ConcentratorError):
     """A package refused: ``reason`` is a code of REASONS, ``message`` says
     what is wrong and what to do; ``info`` is the PackageInfo when the
     manifest could be read (so a refusal can still say what it is)."""

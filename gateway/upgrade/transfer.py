@@ -28,6 +28,8 @@ import re
 import shutil
 import threading
 
+from protocols.core.errors import ConcentratorError
+
 TRANSFER_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 CHUNK_MIN, CHUNK_MAX = 1024, 65536
@@ -37,7 +39,7 @@ MAX_TRANSFERS = 2               # at once on the board: flash is small
 META, PART, MAP, DONE = "meta.json", "package.part", "have.map", "package.bin"
 
 
-class TransferError(Exception):
+class TransferError(ConcentratorError):
     """A request refused: ``code`` is a code of mqtt.md (bad_request, busy,
     not_supported...), ``message`` names the field and what is allowed."""
 

@@ -27,6 +27,8 @@ import calendar
 import time
 from decimal import Context, Decimal
 
+from store.errors import StoreError
+
 EPOCH = 1577836800          # 2020-01-01T00:00:00Z
 MINUTE_SHIFT = 24
 METER_BITS = 14
@@ -44,7 +46,7 @@ _EXACT = Context(prec=40)
 NUMBER, TEXT, FLAG, DATETIME = 0, 1, 2, 3
 
 
-class EncodingError(ValueError):
+class EncodingError(StoreError, ValueError):
     """A reading that cannot be stored exactly."""
 
 

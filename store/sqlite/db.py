@@ -27,6 +27,8 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 
+from store.errors import StoreError
+
 log = logging.getLogger(__name__)
 
 KINDS = ("realtime", "hourly", "daily", "monthly")
@@ -67,7 +69,7 @@ SCHEMA = [
 VERSION = len(SCHEMA)
 
 
-class SchemaError(Exception):
+class SchemaError(StoreError):
     """The file belongs to a newer version of the product, or is not ours."""
 
 
