@@ -56,8 +56,6 @@ from protocols.gdw1376_2 import build as gb
 from protocols.core.errors import CodecError
 from sim.bus import family_of, new_deframer
 
-PROTOCOL_OF = {"dlt645-1997": 1, "dlt645-2007": 2, "cjt188": 0}
-
 
 class RadioModule:
     """The module and its slave-node table (see module docstring)."""
