@@ -42,7 +42,7 @@ def lines():
 
 
 def _probe(url, proto, address, *extra):
-    args = ["probe", url, "-p", proto, "-a", address, "--json", "--timeout", "1"] + list(extra)
+    args = ["probe", url, "-p", proto, "-a", address, "--json", "--timeout", "3"] + list(extra)
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 0, r.output
     return json.loads(r.stdout, parse_float=Decimal)
@@ -113,7 +113,7 @@ def test_scan_finds_every_meter_on_a_shared_pty_bus_of_16():
     sc = build(data, RealClock(), meter_clock=VirtualClock(start=T0)).start()
     try:
         r = CliRunner().invoke(cli, ["scan", sc.ports[0]["line"].url, "-p", "dlt645-2007",
-                                     "--baud", "9600", "--timeout", "0.03", "--json"])
+                                     "--baud", "9600", "--timeout", "0.1", "--json"])
     finally:
         sc.stop()
     assert r.exit_code == 0, r.output
