@@ -132,9 +132,6 @@ class RadioModule:
         fn = {"restart": 1, "pause": 2, "resume": 3}[what]
         self._exchange(lambda seq: build.route_control(fn, seq=seq))
 
-    def node_count(self):
-        return self.fields(lambda seq: build.query_slave_count(seq=seq))["slave_count"]
-
     def nodes(self):
         """{address: protocol type} of the module's slave-node table."""
         out = {}
@@ -212,9 +209,6 @@ class RadioChannel:
 
     def open(self):
         self.module.port.open()
-
-    def set_baud(self, baud):
-        pass  # the meter's baud is the module's business
 
     def broadcast(self, request, meter=None):
         raise DriverError("broadcasts to radio meters go through the module (05H F3)")

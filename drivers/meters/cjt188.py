@@ -122,12 +122,6 @@ class Cjt188Session:
                                                                month, di_order=self.di_order,
                                                                **kw))
 
-    def read_address(self):
-        """810A to the wildcard: the address of the only meter on the line."""
-        reply = self._exchange(lambda **kw: cjt188.read_address(meter_type=0xAA, **kw),
-                               to=cjt188.WILDCARD)
-        return reply["address"]
-
     def valve(self, action):
         """A017 open/close; returns the valve state the meter reports after it."""
         reply = self._exchange(lambda **kw: cjt188.valve(self.meter_type, self.address, action,

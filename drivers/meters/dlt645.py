@@ -164,13 +164,6 @@ class Dlt645Session:
                 recs += self.read_di(0x05060000 | (d1 << 8) | k)
         return recs
 
-    def read_address(self):
-        """The address of the only meter on a point-to-point line."""
-        if self.edition != "2007":
-            reply = self._exchange(edition1997.read(WILDCARD, 0xC032), to=WILDCARD)
-            return edition1997.decode_items(0xC032, reply.data[2:])[0]["value"]
-        return self._exchange(edition2007.read_address(), to=WILDCARD).address
-
     def read_clock(self):
         """The meter's clock as an ISO string (date and time read separately)."""
         date = self.read(["meter.date"])[0]["value"]
@@ -212,15 +205,6 @@ class Dlt645Session:
     def relay_state(self):
         word = self.read_di(0x04000503)[0]["value"]
         return edition2007.relay_state(word)
-
-    def freeze(self, minute=None, hour=None, day=None, month=None):
-        """16H addressed to this meter (reply 96H)."""
-        self._exchange(edition2007.freeze(self.address, minute, hour, day, month))
-
-    def change_baud(self, baud):
-        """17H: the meter answers at the old rate, then both switch."""
-        self._exchange(self.codec.change_baud(self.address, baud))
-        self.port.set_baud(baud)
 
 
 SESSION = Dlt645Session
