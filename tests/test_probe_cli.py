@@ -82,6 +82,17 @@ def test_probe_verbose_shows_frames_with_timing(lines):
     assert " rx " in r.stderr and "voltage.a" in r.stdout and " V" in r.stdout
 
 
+def test_probe_verbose_shows_every_modbus_frame(lines):
+    port = lines["pty-modbus"]
+    r = CliRunner().invoke(cli, ["probe", port["line"].url, "-p", "modbus", "-a", "7", "--baud",
+                                 "9600", "--profile", "chint-dtsu666", "-i", "voltage.a", "-v"])
+    assert r.exit_code == 0, r.output
+    tx = [line for line in r.stderr.splitlines() if " tx " in line]
+    rx = [line for line in r.stderr.splitlines() if " rx " in line]
+    assert tx and rx and all(" tx 07 0" in line for line in tx)     # slave 7, function 03H/04H
+    assert "voltage.a" in r.stdout
+
+
 def test_probe_of_a_silent_address_says_what_happened_on_the_wire(lines):
     port = lines["pty-dlt645-2007"]
     r = CliRunner().invoke(cli, ["probe", port["line"].url, "-p", "dlt645-2007", "-a", "000000000099",
