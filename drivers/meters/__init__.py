@@ -10,8 +10,8 @@ A session is one meter spoken to over a port (a ``drivers.port.Port`` or a
 * ``open_session(port, row, address, kind=None, **options)``: the session of
   one meter, the keyword arguments being the row's archive ``options``;
 * ``scan(port, row, progress=None, **options)`` where ``row.scan``;
-* ``broadcast_time(port, row, parts)`` / ``broadcast_freeze(port, ...)``
-  where ``row.broadcast_time`` / ``row.broadcast_freeze``.
+* ``broadcast_time(port, row, parts)`` / ``broadcast_freeze(port, row, minute,
+  hour, day, month)`` where ``row.broadcast_time`` / ``row.broadcast_freeze``.
 
 Records handed out by sessions carry ``decimal.Decimal`` values (or None and
 text for non-numeric quantities): the codecs' exact ``Num`` is converted
