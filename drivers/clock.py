@@ -233,14 +233,3 @@ class ShiftedClock:
     def __getattr__(self, name):      # advance(), busy() of a virtual base
         return getattr(self.base, name)
 
-
-def local_parts(clock_or_time, tz_offset=None):
-    """(year, month, day, hour, minute, second, weekday 0=Monday) in local time."""
-    if hasattr(clock_or_time, "time"):
-        t = clock_or_time.time()
-        off = clock_or_time.tz_offset if tz_offset is None else tz_offset
-    else:
-        t = clock_or_time
-        off = SHANGHAI if tz_offset is None else tz_offset
-    tm = _time.gmtime(int(t // 1) + off)
-    return (tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_wday)

@@ -1,12 +1,15 @@
 """What can go wrong on a port, as exceptions that say it in words.
 
-One root, ``DriverError``; each carries the port name, the meter address and
+One root, ``DriverError`` (a branch of the project's root
+``protocols.core.errors.ConcentratorError``); each carries the port name, the meter address and
 the last frame seen in hex where there was one, so that a log line or the
 CLI's one-line error tells what happened on the wire and what to check.
 """
 
+from protocols.core.errors import ConcentratorError
 
-class DriverError(Exception):
+
+class DriverError(ConcentratorError):
     """Root of every port and meter-link error."""
 
     def __init__(self, message, port=None, meter=None, frame=None, hint=None):
@@ -51,3 +54,12 @@ class MeterRefusedError(DriverError):
 
 class NotSupportedError(DriverError):
     """The meter's protocol cannot do what was asked (e.g. a valve on DL/T645)."""
+
+
+class NoRecordError(DriverError):
+    """The meter keeps no value for that boundary (too old, never frozen)."""
+
+
+class NotFrozenYetError(DriverError):
+    """The meter has not frozen that boundary yet (its newest record is older:
+    the concentrator's clock runs ahead of the meter's).  Ask again later."""

@@ -92,11 +92,6 @@ class Port:
     def close(self):
         self.transport.close()
 
-    def set_baud(self, baud):
-        with self.lock:
-            self.settings.baud = baud
-            self.transport.set_baud(baud)
-
     # ---------------------------------------------------------------- wire
     def _note(self, direction, data):
         if self.trace is not None and data:

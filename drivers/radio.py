@@ -6,8 +6,11 @@ archive's radio meters (``sync_nodes``), and read a meter by forwarding its
 DL/T645 or CJ/T188 frame in AFN 13H F1 (concentrator-led reading), pausing
 the module's own routing around point reads as Q/GDW test benches do.
 
+The protocol type code of each node comes from the registry
+(``row.radio_type``); a protocol without one is not carried by the module.
+
 ``RadioChannel`` makes one radio meter look like a Port to the meter
-readers (``drivers.dlt645_reader`` and friends): ``transact`` wraps the
+sessions (``drivers.meters``): ``transact`` wraps the
 request in 13H F1 and hands the meter's reply, unwrapped, to the same
 deframer and acceptance check as on a wire, with the radio's longer
 timeouts.  Frames the module sends on its own (06H reports, 14H requests)
@@ -17,15 +20,22 @@ are confirmed or answered and counted, never taken for a reply.
 import threading
 
 from drivers.counters import CounterSet
-from drivers.errors import DriverError, NoReplyError
+from drivers.errors import DriverError, NoReplyError, NotSupportedError
 from drivers.port import Exchange, PortSettings
+from protocols import registry
 from protocols.gdw1376_2 import codec as gdw
 from protocols.gdw1376_2 import build
 from protocols.core.errors import CodecError
 
-PROTOCOL_TYPES = (("dlt645-1997", 1), ("dlt645-2007", 2), ("cjt188", 0))
-_PTYPE = dict(PROTOCOL_TYPES)
 NODE_PAGE = 16          # nodes per 10H F2 query / 11H F1 add
+
+
+def protocol_type(protocol):
+    """The 1376.2 protocol type code of a meter protocol (registry ``radio_type``)."""
+    code = registry.get(protocol).radio_type
+    if code is None:
+        raise NotSupportedError("%s meters are not read through the radio module" % protocol)
+    return code
 
 
 def node_address(meter_address):
@@ -64,6 +74,7 @@ class RadioModule:
         """Send ``make(seq)``; the decoded answer frame with our seq."""
         with self._lock:
             seq = self._next_seq()
+            taken = []
 
             def accept(frame):
                 try:
@@ -77,10 +88,11 @@ class RadioModule:
                     return "unsolicited AFN %02XH F%d from the module" % (f.afn, f.fn)
                 if f.info[5] != seq:
                     return "answer to sequence %d, not %d" % (f.info[5], seq)
+                taken.append(f)
                 return None
             ex = self.port.transact(make(seq), gdw.Deframer(), accept, meter="module",
                                     reply_timeout=timeout, retries=retries)
-            f = gdw.decode(ex.frame)
+            f = taken[-1]
             if f.afn == 0x00 and f.fn == 2:
                 fields = gdw.parse(f)
                 raise RadioError("module denied: %s" % fields.get("error_name", fields.get("error")),
@@ -120,9 +132,6 @@ class RadioModule:
         fn = {"restart": 1, "pause": 2, "resume": 3}[what]
         self._exchange(lambda seq: build.route_control(fn, seq=seq))
 
-    def node_count(self):
-        return self.fields(lambda seq: build.query_slave_count(seq=seq))["slave_count"]
-
     def nodes(self):
         """{address: protocol type} of the module's slave-node table."""
         out = {}
@@ -150,7 +159,7 @@ class RadioModule:
     def sync_nodes(self, wanted):
         """Make the module's table equal ``wanted`` {address: protocol name};
         returns (added, deleted) address lists."""
-        want = dict((node_address(a), _PTYPE.get(p, 0)) for a, p in wanted.items())
+        want = dict((node_address(a), protocol_type(p)) for a, p in wanted.items())
         have = self.nodes()
         stale = [a for a in have if a not in want or have[a] != want[a]]
         missing = dict((a, t) for a, t in want.items() if a not in have or have[a] != t)
@@ -162,7 +171,7 @@ class RadioModule:
 
     def forward(self, node, protocol, frame, timeout=None):
         """13H F1: the meter's reply frame (bytes) to ``frame``, or NoReplyError."""
-        ptype = _PTYPE.get(protocol, 0)
+        ptype = protocol_type(protocol)
         timeout = self.meter_timeout if timeout is None else timeout
         with self._lock:
             if self.pause_for_reads:
@@ -184,7 +193,7 @@ class RadioModule:
 
 
 class RadioChannel:
-    """One radio meter, shaped like a Port for the meter readers."""
+    """One radio meter, shaped like a Port for the meter sessions."""
 
     def __init__(self, module, meter_address, protocol, settings=None):
         self.module = module
@@ -200,9 +209,6 @@ class RadioChannel:
 
     def open(self):
         self.module.port.open()
-
-    def set_baud(self, baud):
-        pass  # the meter's baud is the module's business
 
     def broadcast(self, request, meter=None):
         raise DriverError("broadcasts to radio meters go through the module (05H F3)")

@@ -6,8 +6,6 @@ Interface (style.md "Ports: pyserial")::
     write(data)
     read(max_bytes, timeout) -> bytes   at least one byte, or b"" after timeout
     flush_input()
-    set_baud(baud)                      e.g. after a DL/T645 17H or M-Bus CI B8..BF
-    serial                              a pyserial-like object (minimalmodbus uses it)
 
 ``SerialTransport`` opens a device path or any pyserial URL with
 ``serial.serial_for_url``: ``/dev/ttyS1``, ``socket://host:port`` for an
@@ -119,11 +117,6 @@ class SerialTransport:
             self.serial.reset_input_buffer()
         except (serial.SerialException, OSError):
             pass  # a socket:// port without data; nothing to flush
-
-    def set_baud(self, baud):
-        self.baud = baud
-        if self.serial is not None:
-            self.serial.baudrate = baud
 
 
 def _is_pty(url):

@@ -23,7 +23,14 @@ that none of them keeps an ``if protocol == ...`` chain of its own:
 * ``scan``, ``broadcast_time``, ``broadcast_freeze``, ``clock``: whether the
   protocol can search a bus, set clocks and freeze by broadcast, and whether
   its meters keep a clock the concentrator can read;
-* ``controls``: the remote controls its meters take (``valve``, ``relay``).
+* ``controls``: the remote controls its meters take (``valve``, ``relay``);
+* ``directed``: whether its deframer is told the direction it listens for
+  (``Deframer("reply")`` on a master, ``"request"`` on a slave): a bare
+  Modbus RTU frame does not say which it is.
+
+The deframer module of each row also has ``addressee(frame)``: the one
+address a request names, or None for a wildcard or broadcast (``addressee``
+below).
 
 Adding a protocol means one package under ``protocols/``, one meter session
 under ``drivers/meters/`` and one row here (docs/codecs.md says how).
@@ -58,12 +65,12 @@ class Protocol:
 
     __slots__ = ("name", "family", "codec", "deframer", "session", "kinds", "address",
                  "options", "line", "history", "radio_type", "default_items", "scan",
-                 "broadcast_time", "broadcast_freeze", "clock", "controls")
+                 "broadcast_time", "broadcast_freeze", "clock", "controls", "directed")
 
     def __init__(self, name, family, codec, session, kinds, address, options, line,
                  history=None, radio_type=None, default_items=None, scan=False,
                  broadcast_time=False, broadcast_freeze=False, clock=True, controls=(),
-                 deframer=None):
+                 deframer=None, directed=False):
         self.name = name
         self.family = family
         self.codec = codec
@@ -81,6 +88,7 @@ class Protocol:
         self.broadcast_freeze = broadcast_freeze
         self.clock = clock
         self.controls = controls
+        self.directed = directed
 
     def depth(self, kind):
         """How many ``kind`` boundaries back the meter keeps its own value (0: none)."""
@@ -138,7 +146,7 @@ PROTOCOLS = (
         {"form": "number", "min": 1, "max": 247, "allowed": "use a slave id 1 to 247"},
         (("profile", "name", None, "a register map name such as eastron-sdm120"),),
         (9600, "N", 0.5, 0.05, 0.005),
-        scan=True, clock=False, deframer="modbus.deframer"),
+        scan=True, clock=False, deframer="modbus.deframer", directed=True),
 )
 
 # codecs that are not meter protocols: the radio module's link
@@ -199,11 +207,25 @@ def module(name):
     return _import(dict(LINKS)[proto])
 
 
-def deframer(name):
-    """A new ``Deframer`` for a codec name."""
+def _deframer_module(name):
     proto = canonical(name)
-    path = _BY_NAME[proto].deframer if proto in _BY_NAME else dict(LINKS)[proto]
-    return _import(path).Deframer()
+    return _import(_BY_NAME[proto].deframer if proto in _BY_NAME else dict(LINKS)[proto])
+
+
+def deframer(name, direction=None):
+    """A new ``Deframer`` for a codec name; ``direction`` ("reply" on the
+    master's side, "request" on a meter's) is passed to a directed one."""
+    cls = _deframer_module(name).Deframer
+    proto = canonical(name)
+    if direction is not None and proto in _BY_NAME and _BY_NAME[proto].directed:
+        return cls(direction)
+    return cls()
+
+
+def addressee(name, frame):
+    """The one address a request frame names (as the archive writes it), or
+    None when it may be for several (wildcard, broadcast, selection)."""
+    return _deframer_module(name).addressee(frame)
 
 
 def by_family(family):

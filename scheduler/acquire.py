@@ -1,14 +1,13 @@
 """Running one job on a bus: read, convert to readings, store, check health.
 
-Readers give records with ``common.Num`` values; the store takes Decimals:
-the conversion is exact (``Num.to_decimal_tuple``).  A failed read leaves the
+Meter sessions give records with Decimal values, as the store takes them.
+A failed read leaves the
 boundary missing (catch-up fills it later) and counts towards
 ``meter_offline``; a value the meter does not keep ends the catch-up of that
 boundary (``catchup_failed``).
 """
 
 import logging
-from decimal import Decimal
 
 from drivers.errors import DriverError, MeterRefusedError, NotSupportedError
 from protocols.core.errors import CodecError
@@ -18,12 +17,6 @@ from scheduler.frozen import NotYet, Unavailable, read_frozen
 log = logging.getLogger(__name__)
 
 
-def to_decimal(value):
-    if type(value).__name__ == "Num":
-        return Decimal(value.to_decimal_tuple())
-    return value
-
-
 def readings_of(meter, records, kind, ts, src, read_ts=None):
     out = []
     for r in records:
@@ -31,7 +24,7 @@ def readings_of(meter, records, kind, ts, src, read_ts=None):
         if not q:
             continue
         out.append({"meter": meter["id"], "q": q, "unit": r.get("unit") or "", "kind": kind,
-                    "ts": ts, "value": to_decimal(r.get("value")), "src": src,
+                    "ts": ts, "value": r.get("value"), "src": src,
                     "read_ts": read_ts})
     return out
 
@@ -63,7 +56,7 @@ class Acquirer:
         except Unavailable as err:
             e.health.succeeded(meter["id"])
             e.catchup.unavailable(meter, job.kind, job.boundary, str(err))
-            job.finish(error=str(err))
+            job.finish(error=err)
             return
         except MeterRefusedError as err:
             e.health.succeeded(meter["id"])          # it answered: it is online
@@ -82,15 +75,14 @@ class Acquirer:
         e = self.engine
         if job.action == "frozen":
             e.catchup.failed(job.meter, job.kind, job.boundary, reachable)
-        job.finish(error=str(err))
+        job.finish(error=err)
 
     def _frozen(self, job, reader):
         e = self.engine
         meter, kind, b = job.meter, job.kind, job.boundary
         quantities = e.plan.quantities(meter, kind)
         now = e.clock.time()
-        records, src = read_frozen(reader, meter["protocol"], kind, b, now, quantities,
-                                   e.plan.calendar)
+        records, src = read_frozen(reader, kind, b, now, quantities, e.plan.calendar)
         if job.priority == jobs.CATCHUP and src == "meter":
             src = "catchup"
         rows = readings_of(meter, records, kind, b, src, int(now) if src == "read" else None)

@@ -16,6 +16,8 @@ the last one again, and the store keeps one value per boundary anyway.
 import logging
 import threading
 
+from drivers import meters
+from protocols import registry
 from scheduler import jobs
 from scheduler.acquire import Acquirer
 from scheduler.frozen import READ_WINDOW
@@ -291,17 +293,20 @@ class Engine:
         return out
 
     def broadcast_freeze(self, kind):
-        """DL/T645 16H to every DL/T645 bus: configure the meters' freeze time."""
-        from drivers.dlt645_reader import broadcast_freeze
+        """A broadcast freeze to every bus with meters of a protocol that has
+        one (registry ``broadcast_freeze``): configure the meters' freeze time."""
         spec = {"hourly": (0, None, None, None), "daily": (0, 0, None, None),
                 "monthly": (0, self.plan.calendar.hour, self.plan.calendar.day, None)}[kind]
         for name, bus in self.buses.items():
             if name == self.radio_name:
                 continue
-            if any(m["protocol"].startswith("dlt645") and self.bus_of(m) == name
-                   for m in self.archive_meters()):
-                job = Job(jobs.ONDEMAND, "broadcast", None, name, None,
-                          fn=lambda worker: broadcast_freeze(worker.bus, *spec))
+            protos = sorted(set(m["protocol"] for m in self.archive_meters()
+                                if self.bus_of(m) == name
+                                and registry.get(m["protocol"]).broadcast_freeze))
+            for proto in protos:
+                job = Job(jobs.ONDEMAND, "broadcast", None, name, proto,
+                          fn=lambda worker, proto=proto: meters.broadcast_freeze(
+                              worker.bus, proto, *spec))
                 self.queues[name].put(job)
 
     def status(self):

@@ -36,6 +36,11 @@ SEVERITY = {"offline": "warning", "backwards": "critical", "abnormal": "warning"
 STATE_KEY = "health"
 
 
+def exact(number):
+    """A setting as a Decimal: a Decimal as it is, a number or text by its digits."""
+    return number if isinstance(number, Decimal) else Decimal(str(number))
+
+
 class Health:
     """Episode tracking for every meter; thread-safe (workers call it)."""
 
@@ -79,6 +84,7 @@ class Health:
 
     # ------------------------------------------------------------ inputs
     def failed(self, meter, error):
+        """One more failed job of ``meter`` (``error``: what its session raised)."""
         n = self.failures.get(meter, 0) + 1
         self.failures[meter] = n
         if n >= int(self.params.get("health.offline_after")):
@@ -101,7 +107,7 @@ class Health:
             if q == main and isinstance(v, Decimal):
                 self._register(meter, kind, r["ts"], v)
             elif q == "power.active.total" and limits.get("power_max_kw") is not None:
-                limit = Decimal(str(limits["power_max_kw"]))
+                limit = exact(limits["power_max_kw"])
                 if v > limit:
                     self._raise(meter, "overload", {"power_kw": str(v), "limit_kw": str(limit)})
                 else:
@@ -138,7 +144,7 @@ class Health:
         history = self.daily.setdefault(meter, [])
         if history:
             avg = sum(history) / len(history)
-            factor = Decimal(str(self.params.get("health.abnormal_factor")))
+            factor = exact(self.params.get("health.abnormal_factor"))
             if avg > 0 and used > factor * avg:
                 self._raise(meter, "abnormal", {"consumption": str(used), "average": str(avg)})
             else:

@@ -17,7 +17,7 @@ class Job:
     """One unit of bus work: a meter (or a broadcast) and what to do."""
 
     __slots__ = ("priority", "due", "action", "meter", "kind", "boundary", "quantities", "fn",
-                 "result", "done", "error", "attempt")
+                 "result", "done", "failure", "attempt")
 
     def __init__(self, priority, action, meter=None, kind=None, boundary=None, quantities=None,
                  due=0, fn=None):
@@ -30,14 +30,20 @@ class Job:
         self.quantities = quantities
         self.fn = fn                   # "call": fn(reader); "broadcast": fn(worker)
         self.result = None
-        self.error = None
+        self.failure = None            # what went wrong: the error object (or a refusal's text)
         self.done = threading.Event()
         self.attempt = 0
 
     def finish(self, result=None, error=None):
+        """Done, with a result or ``error`` (kept as the object the worker caught)."""
         self.result = result
-        self.error = error
+        self.failure = error
         self.done.set()
+
+    @property
+    def error(self):
+        """The failure as text, for whoever shows it (None when it went well)."""
+        return None if self.failure is None else str(self.failure)
 
     def __repr__(self):
         return "Job(%s %s %s %s)" % (PRIORITY_NAMES[self.priority], self.action,

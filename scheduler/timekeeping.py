@@ -7,22 +7,25 @@ with the correction, and keeps the history of corrections so that the drift
 
 Meters: every day at ``clock.check_time`` each meter's clock is read and
 compared; beyond ``clock.deviation_threshold_s`` (default 60 s) the meter
-gets ``meter_clock_deviation`` (once per episode).  With
-``clock.correct_meters`` on, DL/T645 meters within the broadcast limit
+gets ``meter_clock_deviation`` (once per episode); meters whose protocol
+keeps no clock (registry ``clock``) are not checked.  With
+``clock.correct_meters`` on, meters of a protocol with broadcast time sync
+(registry ``broadcast_time``: DL/T645) within the broadcast limit
 (``clock.broadcast_limit_s``, at most the standard's 5 minutes) are corrected
 by one broadcast time sync per bus and day, never within 5 minutes of
-midnight or of the hour (DL/T645 day-change freezing); further off they need
-an addressed, password-protected write (done when the archive gives the
-password).  CJ/T188 meters get a per-meter time write (A015).  M-Bus and
-Modbus meters are only reported.
+midnight or of the hour (DL/T645 day-change freezing); otherwise the meter
+session's ``set_clock`` writes it where ``clock_writable()`` allows (a
+DL/T645 write needs the archive's password; CJ/T188 writes A015; M-Bus and
+Modbus meters are only reported).
 """
 
 import logging
 import socket
 import struct
 
-from drivers.dlt645_reader import broadcast_time
+from drivers import meters
 from drivers.errors import NotSupportedError
+from protocols import registry
 from scheduler import jobs
 
 log = logging.getLogger(__name__)
@@ -113,8 +116,8 @@ class Timekeeping:
     def plan_checks(self):
         e = self.engine
         for meter in e.archive_meters():
-            if meter["protocol"] == "modbus":
-                continue          # energy meters over Modbus keep no clock we can read
+            if not registry.get(meter["protocol"]).clock:
+                continue          # e.g. energy meters over Modbus: no clock we can read
             e.enqueue(jobs.Job(jobs.CLOCK, "clock", meter, kind="clock",
                                boundary=int(e.clock.time()) // 86400))
 
@@ -145,26 +148,23 @@ class Timekeeping:
         if not safe_for_time_sync(cal, now):
             return "postponed: within 5 minutes of the hour or midnight"
         parts = cal.local(now)
-        proto = meter["protocol"]
-        if proto.startswith("dlt645"):
-            limit = min(300, int(e.params.get("clock.broadcast_limit_s")))
-            if abs(deviation) <= limit and meter.get("radio"):
+        row = registry.get(meter["protocol"])
+        limit = min(300, int(e.params.get("clock.broadcast_limit_s")))
+        if row.broadcast_time and abs(deviation) <= limit:
+            if meter.get("radio"):
                 return "not corrected: broadcast time sync through the radio module is not supported"
-            if abs(deviation) <= limit:
-                bus = e.bus_of(meter)
-                today = cal.iso(now)[:10]
-                if self.synced_today.get(bus) == today:
-                    return "broadcast already sent today on %s" % bus
-                self.synced_today[bus] = today
-                broadcast_time(reader.port, parts, proto[-4:])
-                e.store.log("operation", now, "broadcast time sync on %s" % bus)
-                return "broadcast"
-            if (meter.get("options") or {}).get("password"):
-                reader.set_clock(parts)
-                return "written"
-            return "needs an authorised write: beyond the %d s broadcast limit" % limit
-        if proto == "cjt188":
+            bus = e.bus_of(meter)
+            today = cal.iso(now)[:10]
+            if self.synced_today.get(bus) == today:
+                return "broadcast already sent today on %s" % bus
+            self.synced_today[bus] = today
+            meters.broadcast_time(reader.port, row.name, parts)
+            e.store.log("operation", now, "broadcast time sync on %s" % bus)
+            return "broadcast"
+        why = reader.clock_writable()
+        if why is None:
             reader.set_clock(parts)
             return "written"
-        return "not supported by %s" % proto
-
+        if row.broadcast_time:
+            return "%s: beyond the %d s broadcast limit" % (why, limit)
+        return why

@@ -2,8 +2,10 @@
 
 A serial bus worker owns a ``drivers.port.Port``; the radio worker owns a
 ``drivers.radio.RadioModule`` and reaches each radio meter through a
-``RadioChannel``.  Jobs come from the bus's priority queue; readers are made
-per meter from the archive record and kept until the archive changes.
+``RadioChannel``.  Jobs come from the bus's priority queue; meter sessions
+(``drivers.meters``, chosen by the registry) are made per meter from the
+archive record, its options passed as the session's keyword arguments, and
+kept until the archive changes.
 """
 
 import logging
@@ -11,23 +13,9 @@ import threading
 
 from drivers.errors import DriverError
 from drivers.radio import RadioChannel, RadioModule
-from drivers.readers import make_reader
+from drivers.meters import make_session, session_options
 
 log = logging.getLogger(__name__)
-
-# archive option -> reader keyword, per protocol
-READER_OPTIONS = {
-    "dlt645-2007": ("password", "operator"),
-    "dlt645-1997": ("password",),
-    "cjt188": ("di_order",),
-    "mbus": ("secondary",),
-    "modbus": ("profile",),
-}
-
-
-def reader_options(meter):
-    opts = meter.get("options") or {}
-    return dict((k, opts[k]) for k in READER_OPTIONS.get(meter["protocol"], ()) if opts.get(k))
 
 
 class Worker(threading.Thread):
@@ -62,7 +50,7 @@ class Worker(threading.Thread):
                     self._execute(job)
                 except Exception as err:       # a bug must not kill the bus: log it, go on
                     log.exception("job %r failed: %s", job, err)
-                    job.finish(error="internal error: %s" % err)
+                    job.finish(error=err)
                 finally:
                     self.current = None
         finally:
@@ -93,8 +81,8 @@ class Worker(threading.Thread):
             line = self.bus
             if isinstance(self.bus, RadioModule):
                 line = RadioChannel(self.bus, meter["address"], meter["protocol"])
-            r = make_reader(line, meter["protocol"], meter["address"], kind=meter.get("kind"),
-                            **reader_options(meter))
+            r = make_session(line, meter["protocol"], meter["address"], kind=meter.get("kind"),
+                             **session_options(meter))
             self.readers[meter["id"]] = r
         return r
 

@@ -15,8 +15,9 @@ def _meter(m, port, radio=False):
     rec = {"address": m.address, "protocol": m.protocol, "port": port, "kind": m.kind}
     if radio:
         rec["radio"] = True
-    if m.protocol == "modbus":
-        rec["options"] = {"profile": m.register_map}     # the register map the meter has
+    options = m.archive_options()
+    if options:
+        rec["options"] = options
     return rec
 
 

@@ -6,9 +6,10 @@ delay counts from the end of the request (the last byte of ``data``); a
 line (sim.lines) adds the wire time of 11 bits per byte on top.  Nothing here
 sleeps.
 
-* One deframer per protocol family on the bus (DL/T645 both editions, CJ/T188,
-  M-Bus, Modbus RTU in request direction) sees every byte; FE wake-up bytes
-  and noise are skipped by the deframers.
+* One deframer per protocol family on the bus (the registry's ``family``:
+  DL/T645 both editions share one; a directed deframer such as Modbus RTU's
+  listens for requests) sees every byte; FE wake-up bytes and noise are
+  skipped by the deframers.
 * Each complete request frame is offered to the meters of its family whose
   ``addressed(frame)`` is true; their ``handle`` gives the reply, their
   ``faults`` (sim.faults) what the line carries of it; the delay is the
@@ -28,27 +29,26 @@ sleeps.
 ``counters``: frames (requests seen), answered, silent, collisions.
 """
 
-from protocols.cjt188 import codec as cjt188
-from protocols.mbus import codec as mbus
-from protocols.modbus import deframer as modbus_deframer
-from protocols.dlt645.frame import Deframer as Dlt645Deframer
+from protocols import registry
 
-FAMILIES = {"dlt645-2007": "dlt645", "dlt645-1997": "dlt645", "cjt188": "cjt188",
-            "mbus": "mbus", "modbus": "modbus"}
-_DEFRAMERS = {"dlt645": Dlt645Deframer, "cjt188": cjt188.Deframer, "mbus": mbus.Deframer,
-              "modbus": lambda: modbus_deframer.Deframer("request")}
 MODES = ("garble", "first", "all")
 
 
 def family_of(protocol):
+    """The address space of a protocol on a bus (registry ``family``)."""
     try:
-        return FAMILIES[protocol]
-    except KeyError:
+        return registry.get(protocol).family
+    except ValueError:
         raise ValueError("no bus family for protocol %r" % (protocol,))
 
 
+def _protocol_of(family):
+    return registry.by_family(family)[0].name
+
+
 def new_deframer(family):
-    return _DEFRAMERS[family]()
+    """A deframer of ``family`` listening as a meter does (for requests)."""
+    return registry.deframer(_protocol_of(family), "request")
 
 
 def is_valid_frame(family, data):
@@ -80,25 +80,9 @@ def _target(family, frame):
     """The one address a request frame names (as meters write it), or None
     when it may be for several (wildcard, broadcast, secondary selection)."""
     try:
-        if family == "dlt645":
-            a = bytes(reversed(frame[1:7])).hex().upper()
-            return None if "A" in a or a == "999999999999" else a
-        if family == "cjt188":
-            a = bytes(reversed(frame[2:9])).hex().upper()
-            return None if "A" in a else a
-        if family == "mbus":
-            if frame[:1] == b"\x10":
-                a = frame[2]
-            elif frame[:1] == b"\x68":
-                a = frame[5]
-            else:
-                return None
-            return None if a >= 251 else str(a)
-        if family == "modbus":
-            return None if frame[0] == 0 else str(frame[0])
+        return registry.addressee(_protocol_of(family), frame)
     except IndexError:
         return None
-    return None
 
 
 class Bus:
@@ -134,7 +118,7 @@ class Bus:
     def _build_index(self):
         index = {}
         for m in self.meters:
-            index.setdefault((FAMILIES[m.protocol], m.address), []).append(m)
+            index.setdefault((family_of(m.protocol), m.address), []).append(m)
         self._index = index
         self._indexed = [(m, m.address) for m in self.meters]
 
@@ -143,7 +127,7 @@ class Bus:
             self._build_index()
         key = _target(family, frame)
         if key is None:
-            return [m for m in self.meters if FAMILIES[m.protocol] == family]
+            return [m for m in self.meters if family_of(m.protocol) == family]
         return self._index.get((family, key), ())
 
     def reset(self):

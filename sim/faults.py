@@ -37,7 +37,7 @@ meter's main register), ``stuck_valve`` and ``dead_battery`` (``from`` ..
 
 import random
 
-from protocols.core.checksum import crc16_modbus
+from sim.meters.base import frame_start
 
 LINK = ("no_reply", "late_reply", "corrupt_byte", "bad_checksum", "noise_before",
         "noise_after", "truncated", "wrong_address")
@@ -124,12 +124,12 @@ class Faults:
             if kind == "late_reply":
                 delay += float(spec.get("delay", 1.0))
             elif kind == "corrupt_byte":
-                start = _frame_start(data)
+                start = frame_start(data)
                 i = spec.get("index", rnd.randrange(start, len(data)))
                 mask = spec.get("mask", rnd.randrange(1, 256))
                 data = data[:i] + bytes((data[i] ^ mask,)) + data[i + 1:]
             elif kind == "bad_checksum":
-                data = bad_checksum(meter.protocol, data)
+                data = meter.bad_checksum(data)
             elif kind in ("noise_before", "noise_after"):
                 noise = bytes(rnd.randrange(256) for _ in range(int(spec.get("bytes", 4))))
                 data = noise + data if kind == "noise_before" else data + noise
@@ -139,57 +139,5 @@ class Faults:
                     keep = rnd.randrange(1, len(data)) if len(data) > 1 else 0
                 data = data[:keep]
             elif kind == "wrong_address":
-                data = readdress(meter, data, spec.get("address"))
+                data = meter.readdress(data, spec.get("address"))
         return [(delay, data)] if data else []
-
-
-def _frame_start(data):
-    i = 0
-    while i < len(data) - 1 and data[i] == 0xFE:
-        i += 1
-    return i
-
-
-def bad_checksum(protocol, data):
-    """The same reply with its checksum wrong."""
-    if protocol == "modbus":
-        return data[:-1] + bytes((data[-1] ^ 0xFF,))
-    if data == b"\xE5":
-        return b"\xE4"
-    if len(data) < 2:
-        return data
-    return data[:-2] + bytes(((data[-2] + 1) & 0xFF,)) + data[-1:]
-
-
-def _resum(data, first, last):
-    """Recompute the 8-bit sum of data[first:last] into data[last]."""
-    return data[:last] + bytes((sum(data[first:last]) & 0xFF,)) + data[last + 1:]
-
-
-def readdress(meter, data, address=None):
-    """The reply as if another meter sent it (checksum still right)."""
-    protocol = meter.protocol
-    i = _frame_start(data)
-    if protocol in ("dlt645-2007", "dlt645-1997", "cjt188"):
-        digits = 12 if protocol != "cjt188" else 14
-        if address is None:
-            address = "%0*d" % (digits, (int(meter.address) + 1) % 10 ** digits)
-        raw = bytes(reversed(bytes.fromhex(str(address).zfill(digits))))
-        at = i + (1 if protocol != "cjt188" else 2)
-        data = data[:at] + raw + data[at + len(raw):]
-        return _resum(data, i, len(data) - 2)
-    if protocol == "mbus":
-        a = (int(meter.address) + 1) % 251 if address is None else int(address)
-        if data[i:i + 1] == b"\x10":
-            data = data[:i + 2] + bytes((a,)) + data[i + 3:]
-            return _resum(data, i + 1, i + 3)
-        if data[i:i + 1] == b"\x68":
-            data = data[:i + 5] + bytes((a,)) + data[i + 6:]
-            return _resum(data, i + 4, len(data) - 2)
-        return data
-    if protocol == "modbus":
-        a = int(meter.address) % 247 + 1 if address is None else int(address)
-        body = bytes((a,)) + data[1:-2]
-        crc = crc16_modbus(body)
-        return body + bytes((crc & 0xFF, crc >> 8))
-    return data

@@ -235,7 +235,6 @@ class InProcessLine:
         self.clock = clock
         self.url = "inproc://%s" % name
         self.is_open = False
-        self.serial = _SerialFacade(self)
         self.down = False      # a bus outage: nothing gets through
 
     def open(self):
@@ -271,54 +270,3 @@ class InProcessLine:
 
     def flush_input(self):
         self.engine.due(self.clock.monotonic())
-
-    def set_baud(self, baud):
-        self.engine.baud = baud
-
-
-class _SerialFacade:
-    """Enough of pyserial's Serial for minimalmodbus, over an InProcessLine."""
-
-    def __init__(self, line):
-        self._line = line
-        self.timeout = 0.5
-        self.write_timeout = 2.0
-        self.baudrate = line.engine.baud
-        self.port = line.url
-
-    @property
-    def is_open(self):
-        return self._line.is_open
-
-    def open(self):
-        self._line.open()
-
-    def close(self):
-        self._line.close()
-
-    def write(self, data):
-        self._line.write(data)
-        return len(data)
-
-    def read(self, size=1):
-        out = b""
-        deadline = self._line.clock.monotonic() + (self.timeout or 0)
-        while len(out) < size:
-            left = deadline - self._line.clock.monotonic()
-            if left <= 0:
-                break
-            out += self._line.read(size - len(out), left)
-        return out
-
-    def reset_input_buffer(self):
-        self._line.flush_input()
-
-    def reset_output_buffer(self):
-        pass
-
-    def flush(self):
-        pass
-
-    @property
-    def in_waiting(self):
-        return 0

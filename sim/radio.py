@@ -31,7 +31,9 @@ Downlink handled (clause numbers of the 2013 standard's AFN list):
 * 12H F1 restart, F2 pause, F3 resume: confirm (``routing`` says which).
 * 13H F1 read a node: a destination not in the node table is denied at once
   (00H F2, error 07H "meter number does not exist").  Otherwise the
-  embedded frame goes to the attached meter; its reply comes back as 13H F1
+  embedded frame, cut out as the request's protocol type says (the
+  registry row with that ``radio_type``; the meter's own protocol when
+  none has it), goes to the attached meter; its reply comes back as 13H F1
   uplink (transfer duration in seconds, protocol type, the meter's frame
   with its FE preamble) after ``radio_delay`` (uniform in the given range,
   seeded; ``delay=d`` is the fixed range (d, d)) plus the meter's reply
@@ -54,9 +56,8 @@ import random
 from protocols.gdw1376_2 import codec as g
 from protocols.gdw1376_2 import build as gb
 from protocols.core.errors import CodecError
+from protocols import registry
 from sim.bus import family_of, new_deframer
-
-PROTOCOL_OF = {"dlt645-1997": 1, "dlt645-2007": 2, "cjt188": 0}
 
 
 class RadioModule:
@@ -227,9 +228,9 @@ class RadioModule:
         return self._deny(f, 4)
 
     # ----------------------------------------------------------- reading ---
-    def _to_meter(self, meter, inner):
+    def _to_meter(self, meter, inner, ptype=None):
         """The meter's output for an embedded frame: (extra delay, bytes) or None."""
-        frames = new_deframer(family_of(meter.protocol)).feed(inner)
+        frames = new_deframer(_family(ptype, meter)).feed(inner)
         if not frames:
             return None
         reply = meter.handle(frames[0])
@@ -241,14 +242,14 @@ class RadioModule:
             return None
         return max(d for d, _ in outs), b"".join(b for _, b in outs)
 
-    def _exchange(self, node, inner):
+    def _exchange(self, node, inner, ptype=None):
         """(delay, meter reply or None): one radio exchange with ``node``."""
         self.counters["reads"] += 1
         lost = self.random.random() < self.loss
         lo, hi = self.radio_delay
         delay = self.random.uniform(lo, hi)
         meter = self.meters.get(node)
-        answer = None if lost or meter is None else self._to_meter(meter, inner)
+        answer = None if lost or meter is None else self._to_meter(meter, inner, ptype)
         if answer is None or delay + answer[0] + meter.reply_delay > self.timeout:
             self.counters["losses"] += 1
             return self.timeout, None
@@ -258,7 +259,7 @@ class RadioModule:
         node = f.dst
         if node not in self.node_addresses():
             return self._deny(f, 7)
-        delay, reply = self._exchange(node, fields["inner_frame"])
+        delay, reply = self._exchange(node, fields["inner_frame"], fields["protocol_type"])
         if reply is None and self.loss_reply == "deny":
             return self._deny(f, 11, delay)
         frame = gb.monitor_reply(node, self.master_address, reply or b"",
@@ -270,12 +271,19 @@ class RadioModule:
         for node, _ in self.nodes:
             meter = self.meters.get(node)
             if meter is not None and meter.addressed(_strip(meter, inner)):
-                delay, reply = self._exchange(node, inner)
+                delay, reply = self._exchange(node, inner, fields["protocol_type"])
                 if reply is None:
                     return []
                 return [(delay, gb.forward(fields["protocol_type"], reply, up=True,
                                            **self._kw(f)))]
         return []
+
+
+def _family(ptype, meter):
+    """The frame family the request's 1376.2 protocol type names (the
+    registry's ``radio_type``), or the meter's own when it names none."""
+    row = registry.by_radio_type(ptype) if ptype is not None else None
+    return row.family if row is not None else family_of(meter.protocol)
 
 
 def _strip(meter, inner):

@@ -42,7 +42,7 @@ def lines():
 
 
 def _probe(url, proto, address, *extra):
-    args = ["probe", url, "-p", proto, "-a", address, "--json", "--timeout", "1"] + list(extra)
+    args = ["probe", url, "-p", proto, "-a", address, "--json", "--timeout", "3"] + list(extra)
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 0, r.output
     return json.loads(r.stdout, parse_float=Decimal)
@@ -82,6 +82,17 @@ def test_probe_verbose_shows_frames_with_timing(lines):
     assert " rx " in r.stderr and "voltage.a" in r.stdout and " V" in r.stdout
 
 
+def test_probe_verbose_shows_every_modbus_frame(lines):
+    port = lines["pty-modbus"]
+    r = CliRunner().invoke(cli, ["probe", port["line"].url, "-p", "modbus", "-a", "7", "--baud",
+                                 "9600", "--profile", "chint-dtsu666", "-i", "voltage.a", "-v"])
+    assert r.exit_code == 0, r.output
+    tx = [line for line in r.stderr.splitlines() if " tx " in line]
+    rx = [line for line in r.stderr.splitlines() if " rx " in line]
+    assert tx and rx and all(" tx 07 0" in line for line in tx)     # slave 7, function 03H/04H
+    assert "voltage.a" in r.stdout
+
+
 def test_probe_of_a_silent_address_says_what_happened_on_the_wire(lines):
     port = lines["pty-dlt645-2007"]
     r = CliRunner().invoke(cli, ["probe", port["line"].url, "-p", "dlt645-2007", "-a", "000000000099",
@@ -113,7 +124,7 @@ def test_scan_finds_every_meter_on_a_shared_pty_bus_of_16():
     sc = build(data, RealClock(), meter_clock=VirtualClock(start=T0)).start()
     try:
         r = CliRunner().invoke(cli, ["scan", sc.ports[0]["line"].url, "-p", "dlt645-2007",
-                                     "--baud", "9600", "--timeout", "0.03", "--json"])
+                                     "--baud", "9600", "--timeout", "0.1", "--json"])
     finally:
         sc.stop()
     assert r.exit_code == 0, r.output

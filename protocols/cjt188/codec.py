@@ -436,3 +436,11 @@ def error_reply(meter_type, address, function, status, ser=0, wake_up=b""):
     st = encode_fields(STATUS_ONLY, {"status": status}, meter_type)
     data = bytes((ser & 0xFF,)) + st
     return Frame(meter_type, address, 0xC0 | (function & 0x3F), data).encode(wake_up)
+
+
+def addressee(frame):
+    """The one meter address a request frame names, or None for a wildcard."""
+    if len(frame) < 9:
+        return None
+    a = bytes(reversed(frame[2:9])).hex().upper()
+    return None if "A" in a else a

@@ -171,3 +171,12 @@ def decode_frame(frame):
 def error_bits(word, names):
     """Names of the set bits of an error word, lowest bit first."""
     return [names[b] for b in range(8) if word & (1 << b) and names[b]]
+
+
+def addressee(frame):
+    """The one meter address a request frame names, or None for a wildcard
+    (AAH digits) or the broadcast address (the simulator's bus uses it)."""
+    if len(frame) < 7:
+        return None
+    a = bytes(reversed(frame[1:7])).hex().upper()
+    return None if "A" in a or a == BROADCAST else a

@@ -335,3 +335,13 @@ def _application(f, medium):
     return {"data": raw[7:end].hex().upper()}
 
 
+def addressee(frame):
+    """The primary address a short or long frame names ("5"), or None for
+    the network/broadcast addresses 251..255 (secondary selection)."""
+    if frame[:1] == b"\x10" and len(frame) > 2:
+        a = frame[2]
+    elif frame[:1] == b"\x68" and len(frame) > 5:
+        a = frame[5]
+    else:
+        return None
+    return None if a >= 251 else str(a)

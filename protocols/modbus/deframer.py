@@ -250,3 +250,10 @@ class Deframer(_BaseDeframer):
             errs = [(e[0] - keep, e[1], e[2]) for e in errs if e[0] >= keep]
         self._buf, self._pend, self._errs, self._scanned = buf, pend, errs, pos - keep
         return out
+
+
+def addressee(frame):
+    """The slave id a request names ("1"), or None for the broadcast id 0."""
+    if not frame or frame[0] == 0:
+        return None
+    return str(frame[0])

@@ -1,5 +1,7 @@
-"""Simulated meters, one class per protocol (all ``sim.meters.base.SimMeter``).
+"""Simulated meters, one class per registry protocol (all ``sim.meters.base.SimMeter``).
 
+Each class names its protocol (``protocol``, a registry name); the test of
+the registry's layers checks there is one class for every row.
 ``METER_CLASSES`` (protocol -> class), ``meter_class(protocol)`` and
 ``make_meter(protocol, address, clock, **options)`` let a scenario file name
 the protocol as the CLI and the archive write it.
@@ -12,13 +14,8 @@ from sim.meters.cjt188 import Cjt188Meter
 from sim.meters.mbus import MbusMeter
 from sim.meters.modbus import ModbusMeter
 
-PROTOCOLS = (
-    ("dlt645-2007", Dlt645Meter),
-    ("dlt645-1997", Dlt645_1997Meter),
-    ("cjt188", Cjt188Meter),
-    ("mbus", MbusMeter),
-    ("modbus", ModbusMeter),
-)
+PROTOCOLS = tuple((c.protocol, c) for c in (Dlt645Meter, Dlt645_1997Meter, Cjt188Meter,
+                                             MbusMeter, ModbusMeter))
 
 METER_CLASSES = dict(PROTOCOLS)
 _CLASSES = METER_CLASSES

@@ -43,6 +43,19 @@ MODEL_OPTIONS = ("installed", "initial", "export_profile", "tariff_bands", "cloc
                  "supply_temp", "return_temp", "depths")
 
 
+def frame_start(data):
+    """Where a reply's frame starts after its FE wake-up bytes."""
+    i = 0
+    while i < len(data) - 1 and data[i] == 0xFE:
+        i += 1
+    return i
+
+
+def resum(data, first, last):
+    """``data`` with the 8-bit sum of data[first:last] written into data[last]."""
+    return data[:last] + bytes((sum(data[first:last]) & 0xFF,)) + data[last + 1:]
+
+
 def truncate(value, decimals):
     """A Num cut (toward zero) to ``decimals`` places: what a display of that
     resolution shows."""
@@ -105,6 +118,22 @@ class SimMeter:
         """True when ``frame`` is for this meter (own address, a matching
         wildcard, or a broadcast it acts on)."""
         raise NotImplementedError
+
+    def archive_options(self):
+        """The archive options a concentrator needs to read this meter."""
+        return {}
+
+    # ---- what a fault does to this protocol's replies (sim.faults)
+    def bad_checksum(self, data):
+        """The reply with its checksum wrong (here: the 8-bit sum before the end byte)."""
+        if len(data) < 2:
+            return data
+        return data[:-2] + bytes(((data[-2] + 1) & 0xFF,)) + data[-1:]
+
+    def readdress(self, data, address=None):
+        """The reply as if another meter (``address``, default the next one)
+        sent it, its checksum still right."""
+        return data
 
     # ---- the slave interface
     def handle(self, frame):

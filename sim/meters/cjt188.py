@@ -34,7 +34,7 @@ the one received; "le" / "be" accepts only that order.  Replies carry the
 from protocols.cjt188 import fields as cjt188_fields
 from protocols.cjt188 import codec
 from protocols.core.errors import CodecError, UnknownIdentifierError
-from sim.meters.base import SimMeter
+from sim.meters.base import SimMeter, frame_start, resum
 from sim.model import units
 from sim.model_clock import parse_local_iso
 
@@ -74,6 +74,15 @@ class Cjt188Meter(SimMeter):
         self.key_version = int(options.pop("key_version", 0))
 
     # ---------------------------------------------------------- address ---
+    def readdress(self, data, address=None):
+        """The reply with another meter's address (default: this one's + 1)."""
+        if address is None:
+            address = "%014d" % ((int(self.address) + 1) % 10 ** 14)
+        raw = bytes(reversed(bytes.fromhex(str(address).zfill(14))))
+        i = frame_start(data)
+        at = i + 2
+        return resum(data[:at] + raw + data[at + len(raw):], i, len(data) - 2)
+
     def addressed(self, frame):
         try:
             f = codec.decode(frame)

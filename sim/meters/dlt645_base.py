@@ -20,7 +20,7 @@
 from protocols.dlt645 import formats as fmts
 from protocols.core.errors import CodecError
 from protocols.dlt645.frame import BROADCAST, WAKE_UP, decode_frame
-from sim.meters.base import SimMeter
+from sim.meters.base import SimMeter, frame_start, resum
 from sim.model_clock import local_datetime, parse_local_iso
 
 SYNC_WINDOW = 300        # seconds: broadcast time accepted within +-5 min
@@ -62,6 +62,15 @@ class Dlt645Base(SimMeter):
         self.meter_number = str(options.pop("meter_number", self.address))
         self._sync_day = None
         self.syncs = {"applied": 0, "refused": 0}
+
+    def readdress(self, data, address=None):
+        """The reply with another meter's address (default: this one's + 1)."""
+        if address is None:
+            address = "%012d" % ((int(self.address) + 1) % 10 ** 12)
+        raw = bytes(reversed(bytes.fromhex(str(address).zfill(12))))
+        i = frame_start(data)
+        at = i + 1
+        return resum(data[:at] + raw + data[at + len(raw):], i, len(data) - 2)
 
     # ---- addressing
     def _read_functions(self):

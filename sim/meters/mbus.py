@@ -49,7 +49,7 @@ import zlib
 
 from protocols.mbus import codec
 from protocols.core.errors import CodecError
-from sim.meters.base import SimMeter
+from sim.meters.base import SimMeter, frame_start, resum
 from sim.model_clock import local_iso
 
 MEDIA = {"heat": 0x04, "water": 0x07, "gas": 0x03}
@@ -127,6 +127,20 @@ class MbusMeter(SimMeter):
         self._next = 0
 
     # ---------------------------------------------------------- address ---
+    def bad_checksum(self, data):
+        """An E5 becomes E4H; a frame gets a wrong checksum."""
+        return b"\xE4" if data == b"\xE5" else SimMeter.bad_checksum(self, data)
+
+    def readdress(self, data, address=None):
+        """The reply from primary address ``address`` (default: this one's + 1)."""
+        a = (int(self.address) + 1) % 251 if address is None else int(address)
+        i = frame_start(data)
+        if data[i:i + 1] == b"\x10":
+            return resum(data[:i + 2] + bytes((a,)) + data[i + 3:], i + 1, i + 3)
+        if data[i:i + 1] == b"\x68":
+            return resum(data[:i + 5] + bytes((a,)) + data[i + 6:], i + 4, len(data) - 2)
+        return data
+
     def addressed(self, frame):
         try:
             f = codec.parse_frame(frame)

@@ -26,6 +26,7 @@ Profiles with phase B rows make the model three-phase unless ``phases``
 is given.  ``address`` is the slave id (1..247) as decimal text.
 """
 
+from protocols.core.checksum import crc16_modbus
 from protocols.modbus import build as modbus_build
 from protocols.modbus import frame as modbus_frame
 from protocols.modbus import profiles
@@ -128,6 +129,20 @@ class ModbusMeter(SimMeter):
         return self.model.value(quantity, t)
 
     # ---------------------------------------------------------- handling ---
+    def archive_options(self):
+        return {"profile": self.register_map}     # the register map the meter has
+
+    def bad_checksum(self, data):
+        """The CRC's high byte changed."""
+        return data[:-1] + bytes((data[-1] ^ 0xFF,))
+
+    def readdress(self, data, address=None):
+        """The reply from slave ``address`` (default: this one's + 1), CRC right."""
+        a = int(self.address) % 247 + 1 if address is None else int(address)
+        body = bytes((a,)) + data[1:-2]
+        crc = crc16_modbus(body)
+        return body + bytes((crc & 0xFF, crc >> 8))
+
     def addressed(self, frame):
         try:
             f = modbus_frame.decode(frame, "request")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from drivers.clock import VirtualClock
 from drivers.port import Port
-from drivers.readers import default_settings, make_reader
+from drivers.meters import default_settings, make_session
 from sim.bus import Bus
 from sim.lines import InProcessLine
 from sim.meters import make_meter
@@ -48,4 +48,10 @@ def meters(protocol, n, first=1, width=12, kind=None, **options):
 
 
 def reader(port, meter, **options):
-    return make_reader(port, meter.protocol, meter.address, kind=meter.kind, **options)
+    return make_session(port, meter.protocol, meter.address, kind=meter.kind, **options)
+
+
+def exact(value):
+    """A simulator's oracle value (an exact Num) as sessions give it: a Decimal."""
+    from decimal import Decimal
+    return Decimal(value.to_decimal_tuple()) if hasattr(value, "to_decimal_tuple") else value

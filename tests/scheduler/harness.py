@@ -12,7 +12,7 @@ import os
 from drivers.clock import RealClock, ShiftedClock, VirtualClock
 from drivers.port import Port
 from drivers.radio import RadioModule
-from drivers.readers import default_settings
+from drivers.meters import default_settings
 from protocols.core import quantities
 from scheduler.engine import Engine
 from sim.scenario import build

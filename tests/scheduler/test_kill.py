@@ -6,7 +6,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from decimal import Decimal
 
 import pytest
@@ -23,11 +22,18 @@ def _kill_rounds(tmp_path, rounds, seed):
     for k in range(rounds):
         proc = subprocess.Popen([sys.executable, str(CHILD), str(tmp_path), str(k)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-        time.sleep(rnd.uniform(1.2, 2.5))      # imports take ~0.7 s; then it freezes
+        # kill at a random point of the work (not of the wall clock, which
+        # depends on the machine): after a random number of committed lines
+        target = rnd.randrange(150, 400)
+        seen = []
+        for raw in proc.stdout:
+            seen.append(raw)
+            if len(seen) >= target:
+                break
         proc.send_signal(signal.SIGKILL)
         out, err = proc.communicate()
         assert proc.returncode == -signal.SIGKILL, err.decode()[-2000:]
-        lines = out.decode().split("\n")[:-1]   # the last one may be cut
+        lines = (b"".join(seen) + out).decode().split("\n")[:-1]   # the last one may be cut
         for line in lines:
             meter, kind, ts, q, value = line.split(" ")
             committed[(meter, kind, int(ts), q)] = value

@@ -1,0 +1,98 @@
+"""What the sessions share: exact values out, and the bus search (搜表).
+
+``exact(records)``: the codecs give exact ``Num`` values; outside
+``protocols/`` the exact type is ``decimal.Decimal``.  Sessions convert each
+record once, when they hand it out.
+
+``tree(ask, units, digits)``: the collision search of DL/T645, CJ/T188 and
+M-Bus secondary addressing.  A request to a wildcard address is answered
+by every meter that matches: one clean reply = one meter found; a garbled
+reply (checksum or framing error) = several answered at once, so the search
+fixes one more unit and asks again; silence = nobody there.
+"""
+
+from decimal import Decimal
+
+from drivers.errors import BadFrameError, MeterRefusedError, NoReplyError, WrongAddressError
+
+BCD_BYTES = ["%02d" % b for b in range(100)]
+
+
+def exact(records):
+    """The records with each ``Num`` value as a Decimal (new dicts)."""
+    out = []
+    for r in records:
+        v = r.get("value")
+        if hasattr(v, "to_decimal_tuple"):
+            r = dict(r, value=Decimal(v.to_decimal_tuple()))
+        out.append(r)
+    return out
+
+
+class ScanResult:
+    """Meters found, and address patterns where two meters share an address."""
+
+    def __init__(self):
+        self.found = []
+        self.duplicates = []
+        self.probes = 0
+
+    def as_dict(self):
+        return {"found": self.found, "duplicates": self.duplicates, "probes": self.probes}
+
+
+def probe(ask):
+    """'one' with the answer, 'many' on a collision, 'none' on silence."""
+    try:
+        return "one", ask()
+    except (BadFrameError, WrongAddressError):
+        return "many", None
+    except MeterRefusedError as err:
+        return "one", err
+    except NoReplyError:
+        return "none", None
+
+
+def tree(ask, nunits, digits=BCD_BYTES, progress=None):
+    """Depth-first search over address units (bytes, or M-Bus digits)."""
+    result = ScanResult()
+    result.probes += 1
+    state, answer = probe(lambda: ask(()))
+    if state == "one":
+        result.found.append(answer)
+        return result
+    if state == "none":
+        return result
+    stack = [()]
+    while stack:
+        prefix = stack.pop()
+        for unit in digits:
+            fixed = prefix + (unit,)
+            if progress:
+                progress(fixed)
+            result.probes += 1
+            state, answer = probe(lambda: ask(fixed))
+            if state == "one":
+                result.found.append(answer)
+            elif state == "many" and len(fixed) < nunits:
+                stack.append(fixed)
+            elif state == "many":
+                result.duplicates.append("".join(fixed))
+    return result
+
+
+def linear(probe_one, first, last, progress=None):
+    """Ask every address first..last in turn (M-Bus primary, Modbus)."""
+    result = ScanResult()
+    for a in range(first, last + 1):
+        if progress:
+            progress((a,))
+        result.probes += 1
+        if probe_one(a):
+            result.found.append(str(a))
+    return result
+
+
+def wildcard_pattern(fixed, nbytes):
+    """Low bytes (2-digit strings, lowest first) to a printed wildcard address."""
+    return "AA" * (nbytes - len(fixed)) + "".join(reversed(fixed))
