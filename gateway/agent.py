@@ -20,7 +20,7 @@ from drivers.port import Port
 from drivers.radio import RadioModule
 from drivers.transport import SerialTransport
 from gateway import __version__
-from gateway.config import line_settings, modbus_profile_names
+from gateway.config import line_settings
 from gateway.console.offline import CLOCK_OFFSET_KEY
 from gateway.console.server import ControlServer, check_free
 from gateway.ops.dispatch import Operations
@@ -72,9 +72,8 @@ class Agent:
             # the correction the master station or the console made, kept over restarts
             self.clock.offset = self._offset_saved = float(
                 self.store.get_state(CLOCK_OFFSET_KEY, 0.0) or 0.0)
-        self.archive = Archive(config.data_file("archive.json"), port_names=config.bus_names(),
-                               radio_port=config.radio.name if config.radio else None,
-                               modbus_profiles=modbus_profile_names(), clock=self.clock)
+        self.archive = Archive(config.data_file("archive.json"), config.meter_rules(),
+                               clock=self.clock)
         self._declared_meters()
         self.ports = dict((p.name, self._port(p)) for p in config.ports)
         self.radio = None
@@ -130,8 +129,10 @@ class Agent:
         from store import address_key
         have = self.archive.list()
         ids = set(m["id"] for m in have)
-        keys = set(address_key(m) for m in have)
-        new = [m for m in self.cfg.meters if m.get("id") not in ids and address_key(m) not in keys]
+        rules = self.archive.rules
+        keys = set(address_key(m, rules) for m in have)
+        new = [m for m in self.cfg.meters
+               if m.get("id") not in ids and address_key(m, rules) not in keys]
         if new:
             self.archive.add(new, now=self.clock.time())
             log.info("added %d meter(s) declared in %s", len(new), self.cfg.path)

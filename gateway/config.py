@@ -22,7 +22,7 @@ import os
 import re
 import tomllib
 
-from drivers.readers import PROTOCOLS
+from protocols import registry
 from protocols.core.errors import ConcentratorError
 from upstream.errors import UplinkError
 from upstream.settings import FIELDS, LIVE, UplinkSettings
@@ -43,7 +43,7 @@ CONCENTRATOR = {
 PORT = {
     "name": (str, None, "a name for the bus, 1-32 of A-Z a-z 0-9 _ . -"),
     "device": (str, None, "a device path (/dev/ttyS1) or a pyserial URL (socket://host:port)"),
-    "protocol": (str, "dlt645-2007", "the protocol whose line defaults apply: %s" % ", ".join(PROTOCOLS)),
+    "protocol": (str, "dlt645-2007", "the protocol whose line defaults apply: %s" % ", ".join(registry.meter_protocols())),
     "baud": (int, None, "bits per second (default: the protocol's)"),
     "parity": (str, None, "N, E or O (default: the protocol's)"),
     "stopbits": (int, 1, "1 or 2"),
@@ -69,7 +69,7 @@ RADIO = {
 METER = {
     "id": (str, None, "meter id (m-0001...); generated when missing"),
     "address": (str, None, "as printed on the meter"),
-    "protocol": (str, None, "one of %s" % ", ".join(PROTOCOLS)),
+    "protocol": (str, None, "one of %s" % ", ".join(registry.meter_protocols())),
     "port": (str, None, "the name of a [[port]] or of the [radio]"),
     "kind": (str, None, "electricity, water, gas or heat"),
     "radio": (bool, False, "reached through the radio module"),
@@ -118,6 +118,10 @@ class Config:
 
     def bus_names(self):
         return [p.name for p in self.ports] + ([self.radio.name] if self.radio else [])
+
+    def meter_rules(self):
+        """The archive's validation rules for this installation (``meter_rules``)."""
+        return meter_rules(self.bus_names(), self.radio.name if self.radio else None)
 
 
 def _type_name(t):
@@ -202,8 +206,8 @@ def parse(data, path="<config>", check_devices=True):
             err("%s.name %r is used by another port: each port needs its own name" % (where, p["name"]))
         names.add(p["name"])
         where = "port %r" % p["name"]
-        if p["protocol"] not in PROTOCOLS:
-            err("%s.protocol is %r: one of %s" % (where, p["protocol"], ", ".join(PROTOCOLS)))
+        if p["protocol"] not in registry.meter_protocols():
+            err("%s.protocol is %r: one of %s" % (where, p["protocol"], ", ".join(registry.meter_protocols())))
         if p["parity"] is not None and p["parity"] not in PARITIES:
             err("%s.parity is %r: one of N, E, O" % (where, p["parity"]))
         if p["stopbits"] not in (1, 2):
@@ -263,8 +267,7 @@ def parse(data, path="<config>", check_devices=True):
         err("meter must be [[meter]] tables")
     from store import archive_record
     from store import ArchiveError
-    rules = archive_record.MeterRules(cfg.bus_names(), cfg.radio.name if cfg.radio else None,
-                                      modbus_profile_names())
+    rules = cfg.meter_rules()
     seen = {}
     for i, raw in enumerate(meters):
         where = "meter[%d]" % i
@@ -280,7 +283,7 @@ def parse(data, path="<config>", check_devices=True):
             m = archive_record.normalise(m, rules)
         except ArchiveError as e:
             err("%s: %s" % (where, e))
-        key = archive_record.address_key(m)
+        key = archive_record.address_key(m, rules)
         if key in seen:
             err("%s and %s have the same address %s on %s: give each meter its own address" %
                 (seen[key], where, m["address"], m["port"]))
@@ -289,9 +292,12 @@ def parse(data, path="<config>", check_devices=True):
     return cfg
 
 
-def modbus_profile_names():
-    from protocols.modbus import profiles as modbus_profiles
-    return modbus_profiles.names()
+def meter_rules(port_names=None, radio_port=None):
+    """What the archive validates meter records against: the registry's protocol
+    rows (``store/`` imports nothing of the project, so they are given here) and,
+    where known, the installation's ports and radio."""
+    from store import MeterRules
+    return MeterRules(registry.PROTOCOLS, port_names, radio_port, registry.option_choices())
 
 
 def _flatten(table, prefix=""):
@@ -321,7 +327,7 @@ def _check_param(key, value, err):
 
 def line_settings(port):
     """drivers.port.PortSettings for a configured port."""
-    from drivers.readers import default_settings
+    from drivers.meters import default_settings
     overrides = {"baud": port.baud, "parity": port.parity, "reply_timeout": port.reply_timeout,
                  "silence": port.silence, "retries": port.retries, "echo": port.echo,
                  "stopbits": port.stopbits}

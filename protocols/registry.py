@@ -4,6 +4,7 @@ A row (``Protocol``) holds a protocol's facts that other layers need, so
 that none of them keeps an ``if protocol == ...`` chain of its own:
 
 * ``name``: as the console, the configuration and the archive spell it;
+* ``title``: as people write it (messages, the LCD);
 * ``family``: the address space on a bus (both DL/T645 editions share one);
 * ``codec`` / ``deframer``: the modules under ``protocols/`` with
   ``decode_dict(frame)`` and ``Deframer``;
@@ -56,22 +57,23 @@ OPTION_FORMS = {
     "int": "a whole number in (low, high)",
     "choice": "one of the given texts (stored lower case)",
     "digits": "exactly N decimal digits",
-    "name": "a name from the installation's list of that option (e.g. register maps)",
+    "name": "one of the names the module (under protocols/) given as argument lists",
 }
 
 
 class Protocol:
     """One row of the registry (see the module docstring)."""
 
-    __slots__ = ("name", "family", "codec", "deframer", "session", "kinds", "address",
+    __slots__ = ("name", "title", "family", "codec", "deframer", "session", "kinds", "address",
                  "options", "line", "history", "radio_type", "default_items", "scan",
                  "broadcast_time", "broadcast_freeze", "clock", "controls", "directed")
 
-    def __init__(self, name, family, codec, session, kinds, address, options, line,
+    def __init__(self, name, title, family, codec, session, kinds, address, options, line,
                  history=None, radio_type=None, default_items=None, scan=False,
                  broadcast_time=False, broadcast_freeze=False, clock=True, controls=(),
                  deframer=None, directed=False):
         self.name = name
+        self.title = title
         self.family = family
         self.codec = codec
         self.deframer = deframer or codec
@@ -109,7 +111,7 @@ _DLT645_ADDRESS = {"form": "digits", "max": 12, "reserved": ("999999999999",),
 
 PROTOCOLS = (
     Protocol(
-        "dlt645-2007", "dlt645", "dlt645.edition2007", "dlt645", ("electricity",),
+        "dlt645-2007", "DL/T645-2007", "dlt645", "dlt645.edition2007", "dlt645", ("electricity",),
         _DLT645_ADDRESS,
         (_PASSWORD, ("operator", "hex", 8, "8 hex digits, e.g. 00000000"), _LEVEL),
         (2400, "E", 1.0, 0.5, 0.02),
@@ -121,30 +123,30 @@ PROTOCOLS = (
         scan=True, broadcast_time=True, broadcast_freeze=True, controls=("relay",),
         deframer="dlt645.frame"),
     Protocol(
-        "dlt645-1997", "dlt645", "dlt645.edition1997", "dlt645", ("electricity",),
+        "dlt645-1997", "DL/T645-1997", "dlt645", "dlt645.edition1997", "dlt645", ("electricity",),
         _DLT645_ADDRESS, (_PASSWORD, _LEVEL), (1200, "E", 1.0, 0.5, 0.02),
         history={"monthly": 2}, radio_type=1,
         default_items=("energy.active.import.total", "energy.active.export.total", "voltage.a",
                        "current.a"),
         scan=True, broadcast_time=True, deframer="dlt645.frame"),
     Protocol(
-        "cjt188", "cjt188", "cjt188.codec", "cjt188", ("water", "gas", "heat"),
+        "cjt188", "CJ/T188", "cjt188", "cjt188.codec", "cjt188", ("water", "gas", "heat"),
         {"form": "digits", "max": 14,
          "allowed": "use 1 to 14 decimal digits, as printed on the nameplate"},
         (("di_order", "choice", ("le", "be"), "le or be (byte order of the data identifier)"),),
         (2400, "E", 1.5, 0.5, 0.02),
         history={"monthly": 12}, radio_type=0, scan=True, controls=("valve",)),
     Protocol(
-        "mbus", "mbus", "mbus.codec", "mbus", KINDS,
+        "mbus", "M-Bus", "mbus", "mbus.codec", "mbus", KINDS,
         {"form": "number_or_id", "max": 250, "id_digits": 8, "id_option": "secondary",
          "allowed": "use a primary address 0 to 250 or an 8-digit secondary address"},
         (("secondary", "digits", 8, "an 8-digit M-Bus secondary address"),),
         (2400, "E", 0.5, 0.1, 0.01),
         history={"monthly": 12}, scan=True),
     Protocol(
-        "modbus", "modbus", "modbus.frame", "modbus", ("electricity",),
+        "modbus", "Modbus RTU", "modbus", "modbus.frame", "modbus", ("electricity",),
         {"form": "number", "min": 1, "max": 247, "allowed": "use a slave id 1 to 247"},
-        (("profile", "name", None, "a register map name such as eastron-sdm120"),),
+        (("profile", "name", "modbus.profiles", "a register map name such as eastron-sdm120"),),
         (9600, "N", 0.5, 0.05, 0.005),
         scan=True, clock=False, deframer="modbus.deframer", directed=True),
 )
@@ -226,6 +228,17 @@ def addressee(name, frame):
     """The one address a request frame names (as the archive writes it), or
     None when it may be for several (wildcard, broadcast, selection)."""
     return _deframer_module(name).addressee(frame)
+
+
+def option_choices():
+    """{option name: the names it may take} for every option of the ``name`` form
+    (e.g. the Modbus register maps a ``profile`` may name)."""
+    out = {}
+    for p in PROTOCOLS:
+        for name, form, arg, _ in p.options:
+            if form == "name":
+                out[name] = tuple(_import(arg).names())
+    return out
 
 
 def by_family(family):

@@ -23,8 +23,6 @@ from store.documents.archive import Archive
 from store.documents.archive_csv import export as export_csv
 from store.documents.archive_csv import import_ as import_csv
 from store.documents.archive_record import FIELDS, MeterRules, address_key, normalise, with_changes
-from store.documents.archive_rules import KINDS as METER_KINDS
-from store.documents.archive_rules import PROTOCOLS
 from store.documents.params import Params
 from store.errors import (ArchiveCsvError, ArchiveError, BackupError, ParamsError, StoreError,
                           StoreFileError, UnknownMeterError)
@@ -40,7 +38,6 @@ __all__ = [
     # documents: archive and parameters
     "Archive", "Params", "params_table", "archive_record", "archive_csv", "export_csv",
     "import_csv", "FIELDS", "MeterRules", "address_key", "normalise", "with_changes",
-    "METER_KINDS", "PROTOCOLS",
     # both
     "backup", "restore", "copy_database",
     "StoreError", "StoreFileError", "ArchiveError", "UnknownMeterError", "ArchiveCsvError",

@@ -128,6 +128,10 @@ class Cjt188Session:
                                                          di_order=self.di_order, **kw))
         return reply.get("valve_state")
 
+    def control(self, part, verb):
+        """``valve`` ``open``/``close``: the valve state the meter reports after it."""
+        return self.valve(verb)
+
     def clock_writable(self):
         return None
 

@@ -206,6 +206,15 @@ class Dlt645Session:
         word = self.read_di(0x04000503)[0]["value"]
         return edition2007.relay_state(word)
 
+    def control(self, part, verb):
+        """``relay`` ``open``/``close`` (1CH: an open relay is a tripped one, power
+        off); returns the relay state read back from status word 3."""
+        self.relay(RELAY_COMMANDS[verb])
+        return self.relay_state()
+
+
+# the control op's verbs as 1CH commands
+RELAY_COMMANDS = {"open": "trip", "close": "close"}
 
 SESSION = Dlt645Session
 

@@ -14,17 +14,25 @@ fixes one more unit and asks again; silence = nobody there.
 from decimal import Decimal
 
 from drivers.errors import BadFrameError, MeterRefusedError, NoReplyError, WrongAddressError
+from protocols.core.num import Num
 
 BCD_BYTES = ["%02d" % b for b in range(100)]
+
+
+def decimal_of(value):
+    """A codec's ``Num`` as the Decimal of the same digits; TypeError for anything else
+    (usable as the ``default`` of ``jsonexact.dumps`` for decoded frames)."""
+    if isinstance(value, Num):
+        return Decimal(value.to_decimal_tuple())
+    raise TypeError("%s is not an exact codec number" % type(value).__name__)
 
 
 def exact(records):
     """The records with each ``Num`` value as a Decimal (new dicts)."""
     out = []
     for r in records:
-        v = r.get("value")
-        if hasattr(v, "to_decimal_tuple"):
-            r = dict(r, value=Decimal(v.to_decimal_tuple()))
+        if isinstance(r.get("value"), Num):
+            r = dict(r, value=decimal_of(r["value"]))
         out.append(r)
     return out
 

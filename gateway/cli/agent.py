@@ -17,8 +17,8 @@ from gateway.cli.args import ConsoleClock, parse
 from gateway.cli.common import config_option, connect, fail
 from gateway.cli.table import echo_json, echo_table, fields, json_option
 from gateway.console.server import ControlError
-from gateway.ops.bus import NO_CLOCK
 from gateway.timefmt import offset_of, offset_text, table_time
+from protocols import registry
 from protocols.core import quantities
 from scheduler.plan import FROZEN
 
@@ -207,7 +207,7 @@ def time_(meter_ids, set_to, sync_meters, as_json, config_path):
     failed = []
     if sync_meters:
         _need_agent(agent, "time.sync_meters")
-        ids = _meter_ids(agent, meter_ids, not meter_ids, skip=NO_CLOCK)
+        ids = _meter_ids(agent, meter_ids, not meter_ids, skip=[p.name for p in registry.PROTOCOLS if not p.clock])
         doc["meters"] = per_meter(agent, "time.sync_meters", ids, {}, "checking")
         failed = _failed(doc["meters"])
         if not as_json:

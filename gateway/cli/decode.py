@@ -4,9 +4,9 @@ import sys
 
 import click
 
+from drivers.meters.records import decimal_of
 from protocols import registry
 from protocols.core.errors import CodecError
-from scheduler.acquire import to_decimal
 from upstream import jsonexact
 
 PROTOCOL_CHOICES = registry.names()
@@ -67,5 +67,5 @@ def decode(protocol, pretty, frame):
         results, ok = decode_line(protocol, line)
         all_ok = all_ok and ok
         for result in results:
-            click.echo(jsonexact.dumps(result, indent=indent, default=to_decimal))
+            click.echo(jsonexact.dumps(result, indent=indent, default=decimal_of))
     sys.exit(0 if all_ok else 1)

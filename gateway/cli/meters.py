@@ -14,8 +14,8 @@ from gateway.cli.args import assignment, chosen_limit, confirm, limit_options, p
 from gateway.cli.common import config_option, connect, fail
 from gateway.cli.meters_csv import export, import_
 from gateway.cli.table import echo_json, echo_table, fields, footer, json_option, value_text
+from protocols import registry
 from store import FIELDS
-from store import METER_KINDS as KINDS, PROTOCOLS
 
 LIST_COLUMNS = ("id", "address", "protocol", "port", "kind", "area", "name")
 EDITABLE = tuple(f for f in FIELDS if f not in ("id", "added"))
@@ -55,7 +55,7 @@ def _summary(m):
 # ------------------------------------------------------------------- list
 @meters.command("list")
 @click.option("--port", help="Only the meters on this port (e.g. bus1, radio).")
-@click.option("--protocol", type=click.Choice(PROTOCOLS), help="Only meters of this protocol.")
+@click.option("--protocol", type=click.Choice(registry.meter_protocols()), help="Only meters of this protocol.")
 @limit_options(None, "meters", which="the first ")
 @json_option
 @config_option
@@ -125,10 +125,10 @@ def record_options(f):
     for opt in reversed([
         click.option("--address", "-a", help="The address printed on the meter (DL/T645: 12 "
                      "digits)."),
-        click.option("--protocol", "-p", type=click.Choice(PROTOCOLS),
+        click.option("--protocol", "-p", type=click.Choice(registry.meter_protocols()),
                      help="What the meter speaks."),
         click.option("--port", help="The port it is on (e.g. bus1); --radio: the radio's."),
-        click.option("--kind", type=click.Choice(KINDS),
+        click.option("--kind", type=click.Choice(registry.KINDS),
                      help="What it measures (when the protocol allows several)."),
         click.option("--area", help="Where it is (building, floor)."),
         click.option("--tariff", help="Its tariff name."),

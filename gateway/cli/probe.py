@@ -5,25 +5,19 @@ it does not own).  PORT is a device path or a pyserial URL.
 """
 
 import sys
-import time
 
 import click
 
 from drivers.clock import RealClock
 from drivers.errors import DriverError
 from drivers.port import Port
-from drivers.readers import PROTOCOLS, default_settings, make_reader
-from drivers.scan import scan as scan_bus
+from drivers.meters import default_settings, make_session
+from drivers.meters import scan as scan_bus
+from drivers.meters.records import decimal_of
 from drivers.transport import SerialTransport
 from gateway.cli.common import fail, print_records
-from scheduler.acquire import to_decimal
+from protocols import registry
 from upstream import jsonexact
-
-DEFAULT_ITEMS = {
-    "dlt645-2007": ["energy.active.import.total", "voltage.a", "current.a", "power.active.total"],
-    "dlt645-1997": ["energy.active.import.total", "voltage.a"],
-}
-
 
 RS485 = {"rts_level_for_tx": True, "rts_level_for_rx": False, "delay_before_tx": 0.0,
          "delay_before_rx": 0.0}
@@ -46,7 +40,7 @@ def _open_port(port, protocol, baud, parity, timeout, retries, echo, verbose, rs
 
 def line_options(f):
     for opt in reversed([
-        click.option("--protocol", "-p", required=True, type=click.Choice(PROTOCOLS),
+        click.option("--protocol", "-p", required=True, type=click.Choice(registry.meter_protocols()),
                      help="The protocol the meters speak."),
         click.option("--baud", type=int, help="Line speed (default: the protocol's usual one)."),
         click.option("--parity", type=click.Choice(["N", "E", "O"]), help="Parity (default E, Modbus N)."),
@@ -70,7 +64,7 @@ def line_options(f):
                    "M-Bus primary 0-250 or 8-digit secondary id, Modbus slave id).")
 @click.option("--item", "-i", "items", multiple=True,
               help="Quantity to read, e.g. energy.active.import.total (repeatable).")
-@click.option("--kind", type=click.Choice(["electricity", "water", "gas", "heat"]),
+@click.option("--kind", type=click.Choice(registry.KINDS),
               help="CJ/T188 meter kind (sets the type byte).")
 @click.option("--profile", help="Modbus register map (e.g. eastron-sdm120).")
 def probe(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, verbose, address,
@@ -91,11 +85,10 @@ def probe(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, 
     if profile:
         options["profile"] = profile
     try:
-        reader = make_reader(p, protocol, address, kind=kind, **options)
-        wanted = list(items) or DEFAULT_ITEMS.get(protocol)
-        started = time.monotonic()
-        records = reader.read(wanted) if wanted else reader.read()
-        elapsed = time.monotonic() - started
+        session = make_session(p, protocol, address, kind=kind, **options)
+        started = p.clock.monotonic()
+        records = session.read(list(items) or None)      # None: the registry's default items
+        elapsed = p.clock.monotonic() - started
     except DriverError as err:
         fail(err.message, code=1, hint=err.hint)
     except ValueError as err:
@@ -105,7 +98,7 @@ def probe(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, 
     if as_json:
         click.echo(jsonexact.dumps({"port": port, "protocol": protocol, "address": address,
                                     "values": records, "counters": p.counters.port.snapshot()},
-                                   default=to_decimal))
+                                   default=decimal_of))
     else:
         print_records(records)
         c = p.counters.port
@@ -124,7 +117,7 @@ def probe(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, 
 @click.option("--csv", "csv_port", metavar="BUS",
               help="Print the meters found as archive CSV for `meters import`, on the "
                    "configured port named BUS.")
-@click.option("--kind", type=click.Choice(["electricity", "water", "gas", "heat"]),
+@click.option("--kind", type=click.Choice(registry.KINDS),
               help="With --csv: the kind of every meter found (CJ/T188, M-Bus).")
 def scan(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, verbose, secondary,
          csv_port, kind):
@@ -159,7 +152,7 @@ def scan(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, v
         p.close()
     if as_json:
         click.echo(jsonexact.dumps(dict(result.as_dict(), port=port, protocol=protocol),
-                                   default=to_decimal))
+                                   default=decimal_of))
     elif csv_port:
         import csv
         w = csv.writer(sys.stdout, lineterminator="\n")

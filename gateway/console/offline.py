@@ -13,7 +13,6 @@ import os
 
 from drivers.clock import RealClock
 from gateway import __version__
-from gateway.config import modbus_profile_names
 from gateway.console.server import ControlError
 from gateway.ops.dispatch import Operations
 from gateway.ops.table import BY_NAME
@@ -43,9 +42,8 @@ class Offline:
         self.store = Store(config.data_file("store.db"))
         self.clock = RealClock(tz_offset=int(self.params.get("time.tz_offset_min")) * 60,
                                offset=float(self.store.get_state(CLOCK_OFFSET_KEY, 0.0) or 0.0))
-        self.archive = Archive(config.data_file("archive.json"), port_names=config.bus_names(),
-                               radio_port=config.radio.name if config.radio else None,
-                               modbus_profiles=modbus_profile_names(), clock=self.clock)
+        self.archive = Archive(config.data_file("archive.json"), config.meter_rules(),
+                               clock=self.clock)
         self.engine = Engine(self.clock, self.store, self.archive, self.params, {}, None)
         self.ops = Operations(self.engine, self.store, self.archive, self.params, self.clock,
                               __version__, self.clock.time(), console=True,

@@ -10,9 +10,10 @@ station was told it failed).
 
 import logging
 
-from drivers.dlt645_reader import broadcast_freeze
+from drivers import meters as sessions
 from drivers.errors import NotSupportedError
 from gateway.ops.args import bad, check_args, choice, id_list, text, unknown_meters
+from protocols import registry
 from protocols.core.quantities import unit_of
 from scheduler import jobs
 from scheduler.jobs import Job
@@ -22,11 +23,7 @@ from upstream.errors import CommandError
 log = logging.getLogger(__name__)
 
 CONTROL_ACTIONS = ("valve.open", "valve.close", "relay.open", "relay.close")
-# DL/T645-2007 1CH: an open relay is a tripped one (power off)
-RELAY_COMMANDS = {"open": "trip", "close": "close"}
 SYNC_TOLERANCE_S = 2            # a meter clock this close is left alone (second resolution)
-# a protocol fact, not an op's: it moves to the protocol registry later
-NO_CLOCK = ("modbus",)          # energy meters over Modbus keep no clock we can read
 
 
 def meter_deviation(cal, shown, now):
@@ -112,39 +109,30 @@ class BusOps:
 
     # ----------------------------------------------------------- control
     def op_control(self, args, meta):
-        """Valve (CJ/T188) or relay (DL/T645-2007) control; the state read back."""
+        """Valve or relay control where the meter's protocol takes it (the registry's
+        ``controls``); the state read back."""
         args = check_args("control", args, ("meter", "action"))
         mid = text(args, "meter", "a meter id such as \"m-0001\"", required=True)
         action = choice(args, "action", CONTROL_ACTIONS)
         (meter,) = self._meters_of([mid])
-        proto = meter["protocol"]
+        row = registry.get(meter["protocol"])
         part, verb = action.split(".")
-        if part == "valve":
-            if proto != "cjt188":
-                raise CommandError("not_supported", "meter %s is %s: %s needs a CJ/T188 meter%s" % (
-                    mid, proto, action, " (M-Bus valve control is not supported)"
-                    if proto == "mbus" else ""))
-
-            def fn(reader):
-                return reader.valve(verb)       # the ST the meter reports after the command
-        else:
-            if proto != "dlt645-2007":
-                raise CommandError("not_supported", "meter %s is %s: %s needs a DL/T645-2007 "
-                                   "meter (relay control, 1CH)" % (mid, proto, action))
-
-            def fn(reader):
-                reader.relay(RELAY_COMMANDS[verb])
-                return reader.relay_state()     # status word 3, read back
-        state = self._run_on_meter(meter, fn, action)
+        if part not in row.controls:
+            able = [p.title for p in registry.PROTOCOLS if part in p.controls]
+            raise CommandError("not_supported", "meter %s is %s: %s needs a %s meter (%s meters "
+                               "take no %s control)" % (mid, row.name, action, " or ".join(able),
+                                                        row.title, part))
+        # the session acts and reads the state back (valve ST, relay status word)
+        state = self._run_on_meter(meter, lambda session: session.control(part, verb), action)
         return {"meter": mid, "action": action, "state": state}
 
     # ------------------------------------------------------------ freeze
     def op_freeze(self, args, meta):
         """Freeze now.
 
-        DL/T645-2007 buses get the broadcast freeze 16H with every field 99H
-        (an immediate freeze: each meter keeps an instant-freeze record, all
-        of the same instant); the radio is skipped, as by the scheduler.
+        Buses with meters whose protocol has a broadcast freeze (the registry's
+        ``broadcast_freeze``: DL/T645-2007's 16H with every field 99H, an
+        immediate freeze) get it; the radio is skipped, as by the scheduler.
         Then every meter with plan quantities of ``kind`` is read at once
         (on-demand jobs) and the values stored as real-time readings with
         ``src=read``: "freeze now" falls on no boundary, so nothing is stored
@@ -158,12 +146,16 @@ class BusOps:
         kind = choice(args, "kind", FROZEN)
         e = self.engine
         meters = e.archive_meters()
-        buses = sorted(set(e.bus_of(m) for m in meters if m["protocol"] == "dlt645-2007"
-                           and e.bus_of(m) != e.radio_name))
+        targets = {}                    # bus -> protocols with a broadcast freeze there
+        for m in meters:
+            if registry.get(m["protocol"]).broadcast_freeze and e.bus_of(m) != e.radio_name:
+                targets.setdefault(e.bus_of(m), set()).add(m["protocol"])
         pending = []
-        for name in buses:
-            job = Job(jobs.ONDEMAND, "broadcast", None, name,
-                      fn=lambda worker: broadcast_freeze(worker.bus))
+        for name in sorted(targets):
+            def freeze_all(worker, protos=sorted(targets[name])):
+                for proto in protos:
+                    sessions.broadcast_freeze(worker.bus, proto)
+            job = Job(jobs.ONDEMAND, "broadcast", None, name, fn=freeze_all)
             if e.enqueue(job):
                 pending.append((name, job))
         sent, failed = [], {}
@@ -200,13 +192,13 @@ class BusOps:
         ids = id_list(args, "meters", required=False, allow_all=True)
         meters = self._meters_of(ids)
         if ids is None:
-            meters = [m for m in meters if m["protocol"] not in NO_CLOCK]
+            meters = [m for m in meters if registry.get(m["protocol"]).clock]
         e = self.engine
         sent = set()                    # buses this command broadcast on
         cancelled = []
         out, pending = {}, []
         for m in meters:
-            if m["protocol"] in NO_CLOCK:
+            if not registry.get(m["protocol"]).clock:
                 out[m["id"]] = {"action": "none",
                                 "reason": "%s meters keep no clock" % m["protocol"]}
                 continue
@@ -238,7 +230,7 @@ class BusOps:
             return res
         bus = e.bus_of(meter)
         limit = min(300, int(e.params.get("clock.broadcast_limit_s")))
-        if bus == e.radio_name and meter["protocol"].startswith("dlt645") and \
+        if bus == e.radio_name and registry.get(meter["protocol"]).broadcast_time and \
                 abs(deviation) <= limit:
             # a RadioChannel has no broadcast (the module's own is not used):
             # do not let the attempt mark the radio "synced today" or the meter failing

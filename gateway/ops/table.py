@@ -28,9 +28,6 @@ Operations``, which reads everything it needs to know about an op here:
 ``logged``
     each call is written to the operation log; ``status`` and ``data`` are
     not (the console polls them; they change nothing).
-
-``NO_CLOCK`` (which protocols keep no clock) is a protocol fact, not an op's:
-it stays in ``gateway.ops.bus`` until the protocol registry takes it.
 """
 
 from collections import namedtuple

@@ -16,7 +16,7 @@ class ConcentratorError(Exception):
     """Root of every error the project raises on purpose."""
 
 
-class CodecError(Exception):
+class CodecError(ConcentratorError):
     """Root of every error a codec raises.
 
     ``offset`` is the byte offset in the frame (from its first start byte)

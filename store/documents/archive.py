@@ -35,17 +35,16 @@ _SEQ_ID = re.compile(r"m-([0-9]+)\Z")
 class Archive:
     """The meters in ``path``.
 
-    ``port_names``: the configured port names (a meter's port must be one);
-    ``radio_port``: the radio module's port name; ``modbus_profiles``: known
-    register map names; ``quantity_unit``: the quantity-name validator, kept for
+    ``rules``: a ``MeterRules`` with the protocol rows (the registry's, given
+    by ``gateway/``), the configured port names, the radio module's port and
+    the names the installation knows for name options; ``quantity_unit``: the quantity-name validator, kept for
     per-meter reading items (no current field uses it); ``clock``: gives
     ``time()`` for the ``added`` stamp when ``add`` is not given ``now``.
     """
 
-    def __init__(self, path, port_names=None, quantity_unit=None, radio_port=None,
-                 modbus_profiles=None, on_change=None, clock=None):
+    def __init__(self, path, rules, quantity_unit=None, on_change=None, clock=None):
         self.path = str(path)
-        self.rules = rec.MeterRules(port_names, radio_port, modbus_profiles)
+        self.rules = rules
         self.quantity_unit = quantity_unit
         self.on_change = on_change
         self.clock = clock
@@ -262,7 +261,7 @@ class Archive:
         seen = {}
         for meter_id in sorted(meters):
             m = meters[meter_id]
-            key = rec.address_key(m)
+            key = rec.address_key(m, self.rules)
             if key in seen:
                 raise ArchiveError(
                     "meters %s and %s have the same address %s on port %s (%s): give each meter "

@@ -170,7 +170,7 @@ def import_(archive, file, replace=False, now=None):
             errors.append(ArchiveCsvError("line %d: meter id %s is on line %d too" % (
                 line, meter_id, seen_ids[meter_id]), line=line, field="id", value=meter_id))
             continue
-        key = address_key(normal)
+        key = address_key(normal, archive.rules)
         if key in seen_addr:
             errors.append(ArchiveCsvError("line %d: address %s on port %s (%s) is on line %d too: "
                                           "give each meter its own address or port" % (

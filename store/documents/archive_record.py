@@ -10,8 +10,8 @@ checks that need the whole archive (duplicate ids and addresses) are in
 
 import re
 
-from store.documents.archive_rules import (PROTOCOLS, MeterRules, bad, family, normalise_address,
-                                 normalise_limits, normalise_options, rules_of)
+from store.documents.archive_rules import (MeterRules, bad, normalise_address, normalise_limits,
+                                           normalise_options)
 from store.documents.coerce import to_bool, to_int, to_text
 from store.errors import ArchiveError
 
@@ -48,6 +48,7 @@ def normalise(record, rules=None):
     optional fields (None or "") are dropped.
     """
     rules = rules or MeterRules()
+    names = rules.names()
     if not isinstance(record, dict):
         raise ArchiveError("a meter record must be an object of fields, got %s: use %s"
                            % (type(record).__name__, ", ".join(FIELDS)), allowed=FIELDS)
@@ -64,15 +65,15 @@ def normalise(record, rules=None):
     if isinstance(protocol, str):
         protocol = protocol.strip().lower()
     if protocol in (None, ""):
-        raise bad(meter, "protocol", None, "is missing", "use one of %s" % ", ".join(PROTOCOLS))
-    if protocol not in PROTOCOLS:
+        raise bad(meter, "protocol", None, "is missing", "use one of %s" % ", ".join(names))
+    if protocol not in names:
         raise bad(meter, "protocol", record.get("protocol"), "is not supported",
-                  "use one of %s" % ", ".join(PROTOCOLS))
+                  "use one of %s" % ", ".join(names))
     out["protocol"] = protocol
     if record.get("address") in (None, ""):
         raise bad(meter, "address", None, "is missing", "give the address printed on the meter")
-    out["address"] = normalise_address(meter, protocol, record["address"])
-    kinds = rules_of(protocol)[2]
+    out["address"] = normalise_address(meter, protocol, record["address"], rules)
+    kinds = rules.row(protocol).kinds
     kind = record.get("kind")
     if kind in (None, ""):
         if len(kinds) != 1:
@@ -103,9 +104,10 @@ def normalise(record, rules=None):
         options = normalise_options(meter, protocol, record["options"], rules)
         if options:
             out["options"] = options
-    if protocol == "mbus" and "secondary" in out.get("options", {}) and len(out["address"]) == 8 \
-            and out["options"]["secondary"] != out["address"]:
-        raise bad(meter, "options.secondary", out["options"]["secondary"],
+    id_option = rules.id_option(protocol)
+    given_id = out.get("options", {}).get(id_option) if id_option else None
+    if given_id and len(out["address"]) == len(given_id) and given_id != out["address"]:
+        raise bad(meter, "options.%s" % id_option, given_id,
                   "differs from the secondary address %s" % out["address"],
                   "give the secondary address once, as the address")
     if record.get("added") not in (None, ""):
@@ -171,7 +173,8 @@ def with_changes(record, changes):
     return new
 
 
-def address_key(record):
-    """What must be unique on a port: (port, family, address or M-Bus secondary)."""
-    secondary = record.get("options", {}).get("secondary") if record["protocol"] == "mbus" else None
-    return (record["port"], family(record["protocol"]), secondary or record["address"])
+def address_key(record, rules):
+    """What must be unique on a port: (port, family, address or its id option: M-Bus secondary)."""
+    id_option = rules.id_option(record["protocol"])
+    given_id = record.get("options", {}).get(id_option) if id_option else None
+    return (record["port"], rules.family(record["protocol"]), given_id or record["address"])

@@ -31,6 +31,7 @@ import pytest
 from store import Archive
 from tests.upstream.broker import Mosquitto
 from tests.upstream.master import Master, utc
+from gateway.config import meter_rules
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCENARIO = """
@@ -159,8 +160,8 @@ def test_the_agent_as_a_process_with_its_console_and_a_master_station(tmp_path, 
         f.write(config_text(tmp, ports, broker.port))
     # commissioned three days ago
     os.makedirs(os.path.join(tmp, "data"))
-    Archive(os.path.join(tmp, "data", "archive.json"), port_names=["bus1", "bus2", "radio"],
-            radio_port="radio").add(
+    Archive(os.path.join(tmp, "data", "archive.json"),
+            meter_rules(["bus1", "bus2", "radio"], "radio")).add(
         [{"address": a, "protocol": p, "port": port, "kind": k, "radio": r}
          for a, p, port, k, r in METERS], now=time.time() - 3 * 86400)
     master = Master(broker.port, "e2e")

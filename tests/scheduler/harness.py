@@ -19,6 +19,7 @@ from sim.scenario import build
 from store import Archive
 from store import Params
 from store import Store
+from gateway.config import meter_rules
 
 T0 = 1793462400 + 9 * 3600     # 2026-11-01 09:00 local (Asia/Shanghai); 1793462400 is 00:00 local
 
@@ -42,8 +43,8 @@ class Bench:
         ports = [p["name"] for p in self.sc.ports]
         radio_name = self.sc.radio["name"] if self.sc.radio else None
         self.archive = Archive(os.path.join(self.tmp, "archive.json"),
-                               port_names=ports + ([radio_name] if radio_name else []),
-                               radio_port=radio_name)
+                               meter_rules(ports + ([radio_name] if radio_name else []),
+                                           radio_name))
         records = []
         for p in self.sc.ports:
             proto = p["meters"][0].protocol

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from drivers.readers import PROTOCOLS
 from store import Archive, ArchiveError, StoreFileError, UnknownMeterError, archive_record
+from gateway.config import meter_rules
 
 PORTS = ["rs485-1", "rs485-2", "mbus-1", "rs485-4", "radio"]
 T0 = 1795000000
@@ -31,12 +31,8 @@ def events():
 
 @pytest.fixture
 def archive(tmp_path, events):
-    return Archive(tmp_path / "archive.json", port_names=PORTS, radio_port="radio",
+    return Archive(tmp_path / "archive.json", meter_rules(PORTS, "radio"),
                    on_change=lambda kind, ids: events.append((kind, ids)), clock=FakeClock(T0))
-
-
-def test_protocols_agree_with_the_drivers():
-    assert archive_record.PROTOCOLS == PROTOCOLS
 
 
 def test_add_normalises_and_stamps(archive, events):
@@ -55,7 +51,7 @@ def test_add_with_explicit_now_and_own_id(archive):
 
 
 def test_add_needs_a_time(tmp_path):
-    a = Archive(tmp_path / "a.json")
+    a = Archive(tmp_path / "a.json", meter_rules())
     with pytest.raises(ArchiveError, match="pass now="):
         a.add(elec("1"))
     assert a.count() == 0
@@ -90,7 +86,7 @@ def test_generated_ids_are_never_reused(archive):
 def test_ids_survive_a_restart(tmp_path, archive):
     archive.add([elec("1"), elec("2")])
     archive.remove(["m-0001", "m-0002"])
-    again = Archive(tmp_path / "archive.json", port_names=PORTS, clock=FakeClock(T0))
+    again = Archive(tmp_path / "archive.json", meter_rules(PORTS), clock=FakeClock(T0))
     assert again.add(elec("1"))[0]["id"] == "m-0003"
 
 
@@ -164,11 +160,11 @@ def test_revision_increases_and_persists(tmp_path, archive):
     archive.update("m-0001", {"name": "a"})
     archive.remove("m-0001")
     assert archive.revision == r0 + 3
-    assert Archive(tmp_path / "archive.json").revision == r0 + 3
+    assert Archive(tmp_path / "archive.json", meter_rules()).revision == r0 + 3
 
 
 def test_change_by_another_instance_is_noticed(tmp_path, archive):
-    other = Archive(tmp_path / "archive.json", port_names=PORTS, clock=FakeClock(T0))
+    other = Archive(tmp_path / "archive.json", meter_rules(PORTS), clock=FakeClock(T0))
     rev = archive.revision
     other.add(elec("1"))
     assert archive.ids() == ["m-0001"]
@@ -179,7 +175,7 @@ def test_failing_listener_does_not_undo(tmp_path):
     def boom(kind, ids):
         raise RuntimeError("listener")
 
-    a = Archive(tmp_path / "a.json", on_change=boom, clock=FakeClock(T0))
+    a = Archive(tmp_path / "a.json", meter_rules(), on_change=boom, clock=FakeClock(T0))
     a.add(elec("1"))
     assert a.count() == 1
 
@@ -195,7 +191,7 @@ def test_crash_during_a_change_keeps_the_old_archive(tmp_path, archive, monkeypa
         archive.add(elec("2"))
     monkeypatch.undo()
     assert archive.ids() == ["m-0001"]
-    assert Archive(tmp_path / "archive.json").ids() == ["m-0001"]
+    assert Archive(tmp_path / "archive.json", meter_rules()).ids() == ["m-0001"]
 
 
 def _stored(path, rows):
@@ -219,7 +215,7 @@ def test_loading_a_broken_archive_fails_clearly(tmp_path, rows, words):
     path = tmp_path / "archive.json"
     _stored(path, rows)
     with pytest.raises(ArchiveError) as info:
-        Archive(path, port_names=PORTS)
+        Archive(path, meter_rules(PORTS))
     assert words in str(info.value)
     assert str(path) in str(info.value)
 
@@ -227,14 +223,14 @@ def test_loading_a_broken_archive_fails_clearly(tmp_path, rows, words):
 def test_other_tables_in_the_file_are_kept(tmp_path):
     path = tmp_path / "archive.json"
     path.write_text(json.dumps({"users": {"1": {"name": "op"}}}))
-    a = Archive(path, clock=FakeClock(T0))
+    a = Archive(path, meter_rules(), clock=FakeClock(T0))
     a.add(elec("1"))
     assert json.loads(path.read_text())["users"] == {"1": {"name": "op"}}
 
 
 def test_concurrent_adds_get_distinct_ids(tmp_path):
-    a = Archive(tmp_path / "a.json", clock=FakeClock(T0))
-    b = Archive(tmp_path / "a.json", clock=FakeClock(T0))
+    a = Archive(tmp_path / "a.json", meter_rules(), clock=FakeClock(T0))
+    b = Archive(tmp_path / "a.json", meter_rules(), clock=FakeClock(T0))
 
     def work(archive, base):
         for i in range(10):
@@ -248,4 +244,4 @@ def test_concurrent_adds_get_distinct_ids(tmp_path):
     for t in threads:
         t.join()
     assert a.count() == 40 and len(set(a.ids())) == 40
-    assert Archive(tmp_path / "a.json").revision == 40
+    assert Archive(tmp_path / "a.json", meter_rules()).revision == 40

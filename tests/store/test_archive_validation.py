@@ -4,10 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gateway.config import meter_rules
+from protocols import registry
 from store import Archive, ArchiveError, MeterRules, normalise
 
 PORTS = ["rs485-1", "rs485-2", "mbus-1", "radio"]
-RULES = MeterRules(PORTS, radio_port="radio", modbus_profiles=["eastron-sdm120", "generic"])
+RULES = MeterRules(registry.PROTOCOLS, PORTS, radio_port="radio",
+                   choices={"profile": ["eastron-sdm120", "generic"]})
 
 
 def rec(**kw):
@@ -126,8 +129,13 @@ def test_radio_meter_gets_the_radio_port():
     assert r["port"] == "radio" and r["radio"] is True
 
 
-def test_without_rules_any_port_name_goes():
-    assert normalise(rec(port="/dev/ttyS3"))["port"] == "/dev/ttyS3"
+def test_without_port_names_any_port_name_goes():
+    assert normalise(rec(port="/dev/ttyS3"), meter_rules())["port"] == "/dev/ttyS3"
+
+
+def test_without_protocol_rows_no_protocol_is_known():
+    with pytest.raises(ArchiveError, match="is not supported"):
+        normalise(rec(), MeterRules())
 
 
 @given(st.text("0123456789", min_size=1, max_size=12))
@@ -147,7 +155,7 @@ def test_any_mbus_primary(n):
 
 @pytest.fixture
 def archive(tmp_path):
-    return Archive(tmp_path / "a.json", port_names=PORTS, radio_port="radio")
+    return Archive(tmp_path / "a.json", meter_rules(PORTS, "radio"))
 
 
 def test_same_address_same_family_same_port_is_refused(archive):

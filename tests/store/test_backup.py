@@ -10,6 +10,7 @@ import tarfile
 import pytest
 
 from store import Archive, BackupError, Params, backup, restore
+from gateway.config import meter_rules
 
 T0 = 1795000000
 
@@ -37,7 +38,7 @@ def live(tmp_path):
     db = connect(src / "store.db")
     db.execute("CREATE TABLE r (id INTEGER PRIMARY KEY, v TEXT)")
     db.executemany("INSERT INTO r (v) VALUES (?)", [("row %d" % i,) for i in range(500)])
-    Archive(src / "archive.json").add(
+    Archive(src / "archive.json", meter_rules()).add(
         {"address": "12345678", "protocol": "dlt645-2007", "port": "rs485-1"}, now=T0)
     Params(src / "params.json").set("plan.hourly", False)
     yield src, db
@@ -65,7 +66,7 @@ def test_round_trip_of_a_live_wal_database(tmp_path, live):
     assert restore(tmp_path / "b.tar.gz", *paths(dst)) == manifest
     got = rows(dst / "store.db")
     assert len(got) == 500 and ("uncommitted",) not in [(v,) for _, v in got]
-    assert Archive(dst / "archive.json").list() == Archive(src / "archive.json").list()
+    assert Archive(dst / "archive.json", meter_rules()).list() == Archive(src / "archive.json", meter_rules()).list()
     assert Params(dst / "params.json").get("plan.hourly") is False
     assert sorted(os.listdir(dst)) == ["archive.json", "params.json", "store.db"]
 

@@ -8,13 +8,14 @@ from hypothesis import strategies as st
 
 from store import Archive, ArchiveCsvError, ArchiveError
 from store.documents.archive_csv import export, import_, read_rows
+from gateway.config import meter_rules
 
 PORTS = ["rs485-1", "rs485-2", "mbus-1", "radio"]
 HEADER = "id,address,protocol,port,kind,radio,area,tariff,limits,options,name,added\n"
 
 
 def make(tmp_path, name="a.json"):
-    return Archive(tmp_path / name, port_names=PORTS, radio_port="radio")
+    return Archive(tmp_path / name, meter_rules(PORTS, "radio"))
 
 
 def meters():
