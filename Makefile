@@ -26,7 +26,9 @@ $(MP_DIR)/.stamp: | system-deps
 	touch $@
 
 # pytest exits 5 when it collected nothing: that is a failed run, not a pass.
+# The floors of docs/architecture.md (import-linter contracts in setup.cfg) first.
 test: $(VENV)/.stamp $(MP_DIR)/.stamp
+	@$(VENV)/bin/lint-imports --no-cache
 	@$(PY) -m pytest -q -m "not soak" $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing the run" >&2; exit 1; fi; \
 	exit $$rc

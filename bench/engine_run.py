@@ -20,7 +20,7 @@ import sys
 import time
 
 from bench.report import peak_rss_mb
-from tests.scheduler.harness import T0, Bench
+from bench.harness import T0, Bench
 
 
 def main(argv=None):

@@ -61,8 +61,8 @@ def make_backlog(path, meters=1024):
 
 
 def one_run(compress, n):
-    from tests.upstream.broker import Mosquitto
-    from tests.upstream.master import Master
+    from sim.broker import Mosquitto
+    from sim.station import Master
     with tempfile.TemporaryDirectory() as d:
         db = os.path.join(d, "store.db")
         make_backlog(db)

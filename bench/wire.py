@@ -3,7 +3,7 @@
 The bench (``concentrator sim``) runs in its own process with pacing on at
 2400 baud (11 bits per byte, both directions) and a fixed 50 ms meter reply
 delay; this process is the agent side: real pyserial on the pty, one
-``Dlt645Reader`` per meter, one read of ``energy.active.import.total`` each.
+DL/T645-2007 session per meter, one read of ``energy.active.import.total`` each.
 
     bound = sum over transactions of (request + reply bytes) x 11 / 2400 s
             + 50 ms reply delay
@@ -24,9 +24,8 @@ import time
 
 from bench.report import table, write_section
 from drivers.clock import RealClock
-from drivers.dlt645_reader import Dlt645Reader
+from drivers.meters import default_settings, make_session
 from drivers.port import Port
-from drivers.readers import default_settings
 from drivers.transport import SerialTransport
 
 METERS = 64
@@ -68,7 +67,7 @@ class Bench:
 
 def read_all(port, addresses):
     for a in addresses:
-        Dlt645Reader(port, a).read(["energy.active.import.total"])
+        make_session(port, "dlt645-2007", a).read(["energy.active.import.total"])
 
 
 def run(write=False, quick=False):

@@ -70,7 +70,7 @@ class Demo:
 
     def setup(self):
         from gateway.agent import Agent
-        from sim.board import board
+        from gateway.demo_board import board
         from sim.scenario import ScenarioError
         with open(self.scenario_path, "rb") as f:
             try:
@@ -178,7 +178,7 @@ class Demo:
         return self.summary()
 
     def config_file(self):
-        from sim.board import config_data, to_toml
+        from gateway.demo_board import config_data, to_toml
         path = os.path.join(self.dir, "concentrator.toml")
         if not os.path.exists(path):
             uplink = {"host": "127.0.0.1", "port": self.broker.port} if self.broker else \

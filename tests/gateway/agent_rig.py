@@ -15,7 +15,7 @@ from drivers.clock import RealClock
 from gateway.agent import Agent
 from gateway.cli import cli
 from gateway.cli.table import cols
-from sim.board import board, config_data, to_toml
+from gateway.demo_board import board, config_data, to_toml
 
 # one meter of each kind we speak, few enough that a read of all is quick
 SMALL = {"port": [

@@ -11,7 +11,7 @@ Meters (ids as the archive gives them):
 import pytest
 
 from gateway.ops.dispatch import Operations
-from tests.scheduler.harness import Bench
+from bench.harness import Bench
 from upstream.errors import CommandError
 
 SCENARIO = {"port": [

@@ -10,7 +10,7 @@ from scheduler import jobs
 from scheduler.boundaries import Calendar
 from scheduler.jobs import Job
 from tests.gateway.conftest import MQTT, VERSION, Gateway
-from tests.scheduler.harness import T0
+from bench.harness import T0
 from upstream import jsonexact
 from upstream.errors import CommandError
 

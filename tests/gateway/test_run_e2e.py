@@ -29,8 +29,8 @@ from decimal import Decimal
 import pytest
 
 from store import Archive
-from tests.upstream.broker import Mosquitto
-from tests.upstream.master import Master, utc
+from sim.broker import Mosquitto
+from sim.station import Master, utc
 from gateway.config import meter_rules
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -9,7 +9,7 @@ from gateway.lcd import Lcd
 from gateway.ops.dispatch import Operations
 from tests.lcd.fake import authenticate
 from tests.lcd.test_lcd import ROUTES, digits, press
-from tests.scheduler.harness import Bench
+from bench.harness import Bench
 
 SCENARIO = {"port": [
     {"name": "bus1", "baud": 2400, "meters": [

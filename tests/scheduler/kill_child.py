@@ -12,7 +12,7 @@ import tempfile
 sys.path.insert(0, __file__.rsplit("/tests/", 1)[0])
 
 from store import Store  # noqa: E402
-from tests.scheduler.harness import T0, Bench  # noqa: E402
+from bench.harness import T0, Bench  # noqa: E402
 
 SCENARIO = {"port": [
     {"name": "bus1", "baud": 9600, "meters": [
@@ -34,7 +34,7 @@ class PrintingStore(Store):
 
 def main():
     store_dir, offset_days = sys.argv[1], int(sys.argv[2])
-    import tests.scheduler.harness as h
+    import bench.harness as h
     h.Store = PrintingStore
     b = Bench(store_dir, SCENARIO, start=T0 + offset_days * 86400,
               params={"plan.realtime_interval_min": 0}, added=T0)

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.scheduler.harness import T0, Bench
+from bench.harness import T0, Bench
 
 HOUR = 3600
 SCENARIO = {"port": [

@@ -5,7 +5,7 @@ from decimal import Decimal
 from drivers.clock import VirtualClock
 from scheduler import jobs
 from scheduler.jobs import Job, JobQueue
-from tests.scheduler.harness import T0, Bench
+from bench.harness import T0, Bench
 
 SCENARIO = {"port": [{"name": "bus1", "baud": 2400, "meters": [
     {"protocol": "dlt645-2007", "count": 40, "first_address": "000000000001"}]}]}

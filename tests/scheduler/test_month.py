@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from scheduler.frozen import READ_WINDOW, depth
-from tests.scheduler.harness import T0, Bench
+from bench.harness import T0, Bench
 
 DAY = 86400
 SCENARIO = {

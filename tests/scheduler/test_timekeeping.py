@@ -9,7 +9,7 @@ import pytest
 
 from scheduler.timekeeping import NTP_EPOCH, safe_for_time_sync, sntp_offset
 from scheduler.boundaries import Calendar
-from tests.scheduler.harness import T0, Bench
+from bench.harness import T0, Bench
 
 DAY = 86400
 

@@ -3,9 +3,9 @@
 import os
 
 from scheduler.boundaries import Calendar
-from tests.scheduler.harness import Bench
-from tests.upstream.broker import Mosquitto
-from tests.upstream.master import Master
+from bench.harness import Bench
+from sim.broker import Mosquitto
+from sim.station import Master
 from upstream.settings import UplinkSettings
 from upstream.uplink import Uplink
 

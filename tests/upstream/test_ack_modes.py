@@ -2,7 +2,7 @@
 
 import time
 
-from tests.scheduler.harness import T0
+from bench.harness import T0
 from tests.upstream.rig import Rig
 
 SCENARIO = {"port": [{"name": "bus1", "baud": 2400, "meters": [

@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from tests.scheduler.harness import T0
-from tests.upstream.master import utc
+from bench.harness import T0
+from sim.station import utc
 from tests.upstream.rig import Rig
 
 SCENARIO = {"port": [

@@ -10,9 +10,9 @@ import time
 import pytest
 
 from tests.corpus import ROOT
-from tests.scheduler.harness import T0
-from tests.upstream.broker import Mosquitto
-from tests.upstream.master import Master, utc
+from bench.harness import T0
+from sim.broker import Mosquitto
+from sim.station import Master, utc
 from tests.upstream.rig import CID, Rig
 
 SCENARIO = {"port": [{"name": "bus1", "baud": 2400, "meters": [

@@ -13,13 +13,11 @@ from drivers.clock import RealClock, ShiftedClock, VirtualClock
 from drivers.port import Port
 from drivers.radio import RadioModule
 from drivers.meters import default_settings
+from gateway.config import meter_rules
 from protocols.core import quantities
 from scheduler.engine import Engine
 from sim.scenario import build
-from store import Archive
-from store import Params
-from store import Store
-from gateway.config import meter_rules
+from store import Archive, Params, Store
 
 T0 = 1793462400 + 9 * 3600     # 2026-11-01 09:00 local (Asia/Shanghai); 1793462400 is 00:00 local
 

@@ -1,10 +1,12 @@
-"""A concentrator board on the bench: a scenario's meters wired to an agent.
+"""The demo's board: a bench scenario's simulated meters wired to an agent.
 
 ``board(scenario, clock, ...)`` builds the scenario's lines in process and
 the agent's configuration that matches them (a ``[[port]]`` per port, the
 ``[radio]``, a ``[[meter]]`` per simulated meter), checked by the same
 ``gateway.config.parse`` as a file.  The demo and the tests run the real
 ``gateway.agent.Agent`` on it with ``transports`` = the in-process lines.
+It lives in gateway/ (it builds an agent's configuration) and, like the demo,
+may import sim/ (the import-linter contracts allow these two).
 """
 
 from gateway.config import parse
