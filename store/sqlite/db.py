@@ -12,8 +12,11 @@
   ``store.sqlite.codec``), so inserts append at the end of the B-tree and pages fill
   completely: no index besides the key, no JSON per reading.
 
-One connection per thread (``threading.local``); writes take
-``BEGIN IMMEDIATE`` so two writers queue instead of deadlocking.
+One connection per thread (``threading.local``), closed when its thread
+ends: the console serves each request, and MQTT each slow command, on a
+thread of its own, so a connection kept after its thread would leak two
+descriptors (the file and its WAL) per request.  Writes take ``BEGIN
+IMMEDIATE`` so two writers queue instead of deadlocking.
 
 ``on_commit(callback)``: listeners called after each COMMIT that added
 outbox rows (records to go upstream), in the committing thread, after the
@@ -25,6 +28,7 @@ import logging
 import os
 import sqlite3
 import threading
+import weakref
 from contextlib import contextmanager
 
 from store.errors import StoreError
@@ -73,6 +77,22 @@ class SchemaError(StoreError):
     """The file belongs to a newer version of the product, or is not ours."""
 
 
+class _Connection:
+    """One thread's connection, closed when the thread ends (its thread-local
+    data, the one strong reference, goes then) or when the store closes."""
+
+    __slots__ = ("conn", "__weakref__")
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def __del__(self):
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+
 class Database:
     """Connections to one SQLite file, migrated to the current schema."""
 
@@ -82,7 +102,7 @@ class Database:
             raise ValueError("store.synchronous is full or normal, not %r" % synchronous)
         self.synchronous = synchronous
         self._local = threading.local()
-        self._all = []
+        self._all = weakref.WeakSet()     # of _Connection: what close() must close
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._commit_listeners = []
@@ -92,8 +112,8 @@ class Database:
 
     # ----------------------------------------------------------- connections
     def connect(self):
-        c = getattr(self._local, "conn", None)
-        if c is None:
+        held = getattr(self._local, "conn", None)
+        if held is None:
             c = sqlite3.connect(self.path, isolation_level=None, timeout=30,
                                 check_same_thread=False)
             c.execute("PRAGMA busy_timeout = 30000")
@@ -101,10 +121,10 @@ class Database:
             c.execute("PRAGMA foreign_keys = OFF")
             c.execute("PRAGMA journal_size_limit = 4194304")
             c.execute("PRAGMA cache_size = -2000")   # 2 MB per connection: small boards
-            self._local.conn = c
+            held = self._local.conn = _Connection(c)
             with self._lock:
-                self._all.append(c)
-        return c
+                self._all.add(held)
+        return held.conn
 
     @contextmanager
     def write(self):
@@ -152,13 +172,17 @@ class Database:
 
     def close(self):
         with self._lock:
-            for c in self._all:
+            for held in list(self._all):
                 try:
-                    c.close()
+                    held.conn.close()
                 except sqlite3.Error:
                     pass
-            self._all = []
+            self._all = weakref.WeakSet()
         self._local = threading.local()
+
+    def open_connections(self):
+        """How many connections of this store are open (one per thread that used it)."""
+        return len(self._all)
 
     # ------------------------------------------------------------- schema
     def _migrate(self):
