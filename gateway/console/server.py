@@ -26,6 +26,7 @@ from upstream.errors import CommandError
 
 log = logging.getLogger(__name__)
 MAX_LINE = 1 << 20
+ACCEPT_BACKOFF = (0.1, 5.0)     # seconds: first wait after a failed accept, longest
 
 
 class ControlError(ConcentratorError):
@@ -78,13 +79,22 @@ class ControlServer:
                 pass
 
     def _accept(self):
+        backoff = ACCEPT_BACKOFF[0]
         while not self._stop.is_set():
             try:
                 conn, _ = self.sock.accept()
             except socket.timeout:
                 continue
-            except OSError:
-                break
+            except OSError as err:
+                if self._stop.is_set() or self.sock is None or self.sock.fileno() < 0:
+                    break                  # closed by stop()
+                # e.g. EMFILE, out of descriptors: the socket is fine, try again later
+                log.error("control socket: cannot accept a connection (%s); trying again in "
+                          "%.1f s", err, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, ACCEPT_BACKOFF[1])
+                continue
+            backoff = ACCEPT_BACKOFF[0]
             threading.Thread(target=self._serve, args=(conn,), name="control-conn",
                              daemon=True).start()
 
