@@ -33,9 +33,16 @@ def row_of(protocol):
         raise NotSupportedError(str(err))
 
 
+_MODULES = {}       # session name -> module: imported once, not looked up per meter
+
+
 def module_of(protocol):
     """The session module of a protocol (``drivers.meters.<row.session>``)."""
-    return importlib.import_module("drivers.meters." + row_of(protocol).session)
+    session = row_of(protocol).session
+    mod = _MODULES.get(session)
+    if mod is None:
+        mod = _MODULES[session] = importlib.import_module("drivers.meters." + session)
+    return mod
 
 
 def default_settings(protocol, **overrides):
@@ -53,7 +60,7 @@ def default_settings(protocol, **overrides):
 def make_session(port, protocol, address, kind=None, **options):
     """The session of one meter; ``options`` are the protocol's archive options."""
     row = row_of(protocol)
-    unknown = set(options) - set(row.option_names())
+    unknown = [k for k in options if k not in row.option_names()] if options else ()
     if unknown:
         raise NotSupportedError("%s takes no option %s (its options: %s)" %
                                 (protocol, ", ".join(sorted(unknown)),

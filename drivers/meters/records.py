@@ -23,7 +23,7 @@ def decimal_of(value):
     """A codec's ``Num`` as the Decimal of the same digits; TypeError for anything else
     (usable as the ``default`` of ``jsonexact.dumps`` for decoded frames)."""
     if isinstance(value, Num):
-        return Decimal(value.to_decimal_tuple())
+        return Decimal("%dE%d" % (value.m, value.e))    # exact: no context rounding here
     raise TypeError("%s is not an exact codec number" % type(value).__name__)
 
 
