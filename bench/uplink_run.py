@@ -34,7 +34,7 @@ def main():
     store = Store(db)
     settings = UplinkSettings(cid="bench", port=port, compress=compress)
     meters = dict(("m-%04d" % k, "%012d" % (k + 1)) for k in range(1024))
-    up = Uplink(settings, store, _NoCommands(), RealClock(), "bench", address_of=meters.get)
+    up = Uplink(settings, store, _NoCommands(), RealClock(), "bench", addresses=meters)
     t0 = time.perf_counter()
     up.start()
     while store.batch_backlog()[:2] != (0, 0):

@@ -95,7 +95,7 @@ class Agent:
             config.uplink.refresh()
             self.uplink = Uplink(config.uplink, self.store, self.handlers, self.clock, __version__,
                                  stats=lambda: summary(self.engine, self.store, self.params),
-                                 address_of=self._address_of, meters_count=self.archive.count,
+                                 addresses=self._addresses, meters_count=self.archive.count,
                                  tz_offset=lambda: self.clock.tz_offset)
         self.console = self.handlers.console(self._info)
         self.control = ControlServer(c["socket"], self.console.call)
@@ -174,9 +174,14 @@ class Agent:
                            bytes(data).hex(" ").upper())
         return log_frames
 
-    def _address_of(self, meter_id):
-        m = self.engine.meter(meter_id)
-        return m["address"] if m else None
+    def _addresses(self):
+        """{meter id: address} for the uplink's batches (asked once a batch),
+        rebuilt only when the archive's meter list changes."""
+        meters = self.engine.archive_meters()
+        cached = getattr(self, "_address_map", None)
+        if cached is None or cached[0] is not meters:
+            cached = self._address_map = (meters, dict((m["id"], m["address"]) for m in meters))
+        return cached[1]
 
     def _uplink_status(self):
         return self.uplink.status() if self.uplink else {"enabled": False}

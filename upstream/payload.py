@@ -27,32 +27,18 @@ def iso(ts, tz_offset):
         "%+03d:%02d" % (tz_offset // 3600, abs(tz_offset) % 3600 // 60)
 
 
-class _Lookup:
-    """A per-meter function seen as a mapping (``get`` only)."""
-
-    __slots__ = ("get",)
-
-    def __init__(self, address_of):
-        self.get = address_of
-
-
-_NONE = {}
-
-
 class PayloadBuilder:
     """Builds (topic, payload) for a batch of store records.
 
     ``addresses``: a mapping meter id -> address, or a function returning one
-    (asked once per batch, so it may change between batches).  ``address_of``
-    (meter id -> address or None) is the older form, used when ``addresses``
-    is not given; it must be a constant-time lookup.
+    (asked once per batch, so it may change between batches); None: no ``addr``.
     """
 
-    def __init__(self, settings, tz_offset=lambda: 8 * 3600, address_of=None, addresses=None):
+    def __init__(self, settings, tz_offset=lambda: 8 * 3600, addresses=None):
         self.s = settings
         self.tz_offset = tz_offset
         if addresses is None:
-            addresses = _NONE if address_of is None else _Lookup(address_of)
+            addresses = {}
         self._addresses = addresses if callable(addresses) else (lambda: addresses)
 
     def content_type(self):

@@ -11,8 +11,7 @@ The forwarder is woken by the store's commit notification (``Store.on_commit``):
 records committed to the outbox go out without a poll.  ``uptime_s`` is
 counted on the injected Clock's ``monotonic()``.  A record's ``addr`` comes
 from ``addresses`` (a mapping meter id -> address, or a function returning
-one, asked once per batch) or, in the older form, ``address_of(meter id)``,
-which must then be a constant-time lookup (see upstream.payload).
+one, asked once per batch; see upstream.payload).
 """
 
 import json
@@ -29,8 +28,7 @@ log = logging.getLogger(__name__)
 
 class Uplink:
     def __init__(self, settings, store, handlers, clock, version, stats=lambda: {},
-                 address_of=None, meters_count=lambda: 0, tz_offset=lambda: 8 * 3600,
-                 addresses=None):
+                 addresses=None, meters_count=lambda: 0, tz_offset=lambda: 8 * 3600):
         self.s = settings
         self.store = store
         self.clock = clock
@@ -40,7 +38,7 @@ class Uplink:
         self.session = Session(settings, clock, version, meters_count,
                                on_message=self._on_message, on_published=self._on_published,
                                on_up=self._on_up)
-        self.builder = PayloadBuilder(settings, tz_offset, address_of, addresses)
+        self.builder = PayloadBuilder(settings, tz_offset, addresses)
         self.forwarder = Forwarder(settings, store, self.session, self.builder, clock)
         self._unlisten = None
         self.commands = CommandProcessor(settings, handlers, store, clock, self._send_reply)

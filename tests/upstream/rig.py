@@ -39,14 +39,13 @@ class Rig:
         self.uplink = None
         self.master = Master(self.broker.port, CID, key=key) if master else None
 
-    def address_of(self, meter_id):
-        rec = self.bench.ids.get(meter_id)
-        return rec and rec["address"]
+    def addresses(self):
+        return dict((mid, rec["address"]) for mid, rec in self.bench.ids.items())
 
     def start_uplink(self):
         b = self.bench
         self.uplink = Uplink(self.settings, b.store, self.handlers, b.engine_clock, "test",
-                             address_of=self.address_of, meters_count=lambda: len(b.ids),
+                             addresses=self.addresses, meters_count=lambda: len(b.ids),
                              tz_offset=lambda: 8 * 3600)
         self.uplink.start()
         return self.uplink

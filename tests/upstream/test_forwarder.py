@@ -183,8 +183,6 @@ def test_addresses_are_looked_up_in_a_mapping_asked_once_per_batch():
     _, payload = b.build("daily", 7, records)
     assert [r["addr"] for r in decode(payload)["records"]] == ["000000000001", None, "000000000001"]
     assert asked == [1]
-    old = PayloadBuilder(UplinkSettings(cid="c01"), address_of={"m-0002": "2"}.get)
-    assert decode(old.build("daily", 8, records)[1])["records"][1]["addr"] == "2"
 
 
 def test_decimal_digits_go_to_json_exactly_and_other_number_types_are_refused():
