@@ -26,7 +26,7 @@ def test_every_configuration_key_is_in_the_guide_under_its_table():
     guide = read("docs", "operator-guide.md")
     tables = {"`[concentrator]`": config.CONCENTRATOR, "`[[port]]`": config.PORT,
               "`[radio]`": config.RADIO, "`[uplink]`": config.UPLINK_KEYS,
-              "`[[meter]]`": config.METER}
+              "`[[meter]]`": config.METER, "`[upgrade]`": config.UPGRADE}
     for heading, keys in tables.items():
         text = section(guide, heading)
         missing = [k for k in keys if "`%s`" % k not in text]
