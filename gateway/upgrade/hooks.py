@@ -26,6 +26,7 @@ exit, so that systemd restarts it into the boot check.
 import logging
 import os
 
+from gateway.upgrade import bootcopy
 from gateway.upgrade import install as inst
 from scheduler.jobs import CATCHUP, FREEZE, PERIODIC
 
@@ -124,8 +125,15 @@ class UpgradeHooks:
 
         def refused(detail):
             self.raise_event(self.clock.time(), detail, SEVERITY["refused"])
+
+        def installed():            # the boot check's copy of the release that installed
+            try:
+                bootcopy.write(self.prefix)
+            except OSError:
+                log.exception("upgrade: cannot write the boot check's copy")
+            on_restart()
         return UpgradeContext(self.cfg.data_file("upgrade"), self.prefix, self.u["trusted_keys"],
-                              self.clock, on_restart=on_restart, on_event=refused,
+                              self.clock, on_restart=installed, on_event=refused,
                               store_path=store_path if self.u["store_copy"] else None,
                               probation_s=self.u["probation_s"],
                               max_attempts=self.u["max_attempts"], required=self.required)

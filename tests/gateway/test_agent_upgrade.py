@@ -1,12 +1,15 @@
 """The agent's upgrade hooks: the boot check at start (not under systemd),
 the pending ``upgrade`` events raised and cleared, the probation milestones."""
 
+import os
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.upgrade import install as inst
 from gateway.upgrade import keys, package
-from gateway.upgrade.hooks import ReadingRound, milestones
+from gateway.upgrade import bootcopy
+from gateway.upgrade.hooks import ReadingRound, UpgradeHooks, milestones
 from scheduler.jobs import ONDEMAND, PERIODIC, Job
 from tests.gateway.agent_rig import AgentRig
 from tests.upgrade.conftest import BUILT, FakeClock, make_tree
@@ -84,3 +87,15 @@ def test_the_milestones_follow_the_configuration():
     assert milestones(u, True) == ("started", "reading_round", "batch_acked")
     assert milestones(u, False) == ("started", "reading_round")
     assert milestones(dict(u, probation_reading_round=False), True) == ("started", "batch_acked")
+
+
+def test_an_applied_upgrade_writes_the_boot_copy_then_restarts(board):
+    rig, prefix = board
+    restarts = []
+    hooks = UpgradeHooks(rig.cfg, FakeClock(), lambda *a: None, lambda: None)
+    ctx = hooks.context(lambda: restarts.append(True), rig.cfg.data_file("store.db"))
+    assert ctx.prefix == prefix and ctx.required == ("started", "reading_round")
+    ctx.on_restart()                                  # what upgrade.apply calls once installed
+    assert restarts == [True]
+    with open(os.path.join(prefix, bootcopy.FILE), "rb") as f:
+        assert f.read() == bootcopy.build()
