@@ -18,9 +18,9 @@ The signals, all pushed (nothing polls):
                    ``Forwarder.on_acked``.
 
 ``check()`` runs with the agent's loop (at most every ``CHECK_S`` seconds);
-when the deadline passed, or a milestone cannot be reached, the probation
-asks for a rollback and ``on_failed()`` stops the agent with a non-zero
-exit, so that systemd restarts it into the boot check.
+when the deadline passed the probation asks for a rollback and
+``on_failed()`` stops the agent with exit code ``EXIT_RESTART``, so that
+systemd restarts it into the boot check, which switches back.
 """
 
 import logging
