@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from gateway.upgrade import install as inst
 from gateway.upgrade import keys, package
 from gateway.upgrade import bootcopy
-from gateway.upgrade.hooks import ReadingRound, UpgradeHooks, milestones
+from gateway.upgrade.hooks import EXIT_RESTART, ReadingRound, UpgradeHooks, milestones
 from scheduler.jobs import ONDEMAND, PERIODIC, Job
 from tests.gateway.agent_rig import AgentRig
 from tests.upgrade.conftest import BUILT, FakeClock, make_tree
@@ -99,3 +99,28 @@ def test_an_applied_upgrade_writes_the_boot_copy_then_restarts(board):
     assert restarts == [True]
     with open(os.path.join(prefix, bootcopy.FILE), "rb") as f:
         assert f.read() == bootcopy.build()
+
+
+def test_probation_expired_stops_the_agent_and_the_boot_check_rolls_back(board):
+    rig, prefix = board
+    clock = FakeClock()
+    failed = []
+    hooks = UpgradeHooks(rig.cfg, clock, lambda *a: None, lambda: failed.append(True))
+    assert hooks.boot_check()["action"] == "installed"
+    hooks.probation.milestone("started")
+    assert hooks.check(0.0) is False and not failed
+    clock.advance(rig.cfg.upgrade["probation_s"] + 1)
+    assert hooks.check(10.0) is False                   # at most every CHECK_S
+    assert hooks.check(100.0) is True and failed == [True]
+    assert inst.status(prefix)["state"] == "rollback_requested"
+    out = inst.boot_check(prefix, clock)
+    assert out["action"] == "rolled_back" and out["reason"] == "probation_expired"
+    assert inst.link_version(inst.Layout(prefix), inst.CURRENT) == "1.0.0"
+
+
+def test_the_agent_exits_non_zero_when_its_probation_fails(board):
+    rig, _ = board
+    agent = rig.start()
+    assert agent.exit_code == 0
+    agent._upgrade_failed()
+    assert agent.exit_code == EXIT_RESTART and agent.stopping.is_set()
