@@ -63,6 +63,13 @@ class Agent:
         c = config.concentrator
         check_free(c["socket"])         # before touching any file of a running agent
         os.makedirs(c["data_dir"], exist_ok=True)
+        self.upgrade = None             # the remote upgrade (docs/upgrade.md): [upgrade] prefix
+        self.exit_code = 0
+        if config.upgrade["prefix"]:
+            from gateway.upgrade.hooks import UpgradeHooks
+            self.upgrade = UpgradeHooks(config, self.clock, self._upgrade_event,
+                                        self._upgrade_failed)
+            self.upgrade.boot_check()   # before the store opens: a rollback may put it back
         self.params = Params(config.data_file("params.json"), quantity_unit=quantities.unit_of)
         self._apply_params()
         self.clock.tz_offset = int(self.params.get("time.tz_offset_min")) * 60
@@ -72,6 +79,8 @@ class Agent:
             # the correction the master station or the console made, kept over restarts
             self.clock.offset = self._offset_saved = float(
                 self.store.get_state(CLOCK_OFFSET_KEY, 0.0) or 0.0)
+        if self.upgrade:
+            self.upgrade.raise_pending()
         self.archive = Archive(config.data_file("archive.json"), config.meter_rules(),
                                clock=self.clock)
         self._declared_meters()
@@ -88,7 +97,10 @@ class Agent:
         # MQTT's ops (the console-only ones left out); the console's below
         self.handlers = Operations(self.engine, self.store, self.archive, self.params, self.clock,
                                    __version__, self.clock.time(),
-                                   uplink_status=self._uplink_status, on_restart=self.restart)
+                                   uplink_status=self._uplink_status, on_restart=self.restart,
+                                   upgrade=self.upgrade.context(
+                                       self.upgrade_restart, config.data_file("store.db"))
+                                   if self.upgrade else None)
         self.uplink = None
         if config.uplink.enabled:
             config.uplink.params = self.params
@@ -203,11 +215,15 @@ class Agent:
         engine (``power_up``), the uplink, and READY=1 for systemd."""
         self.control.start()
         self.started = self.clock.monotonic()
+        if self.upgrade:                # on probation: listen for the milestones
+            self.upgrade.watch(self.engine, self.uplink.forwarder if self.uplink else None)
         self.engine.start()
         if self.uplink:
             self.uplink.start()
         for problem in self.params.problems:
             log.warning("parameters: %s", problem)
+        if self.upgrade and self.upgrade.on_probation:
+            self.upgrade.milestone("started")
         sd_notify("READY=1\nSTATUS=reading %d meters" % self.archive.count())
         log.info("agent %s started: %d port(s)%s, %d meter(s), uplink %s", self.cfg.id,
                  len(self.ports), " and a radio" if self.radio else "", self.archive.count(),
@@ -222,6 +238,8 @@ class Agent:
             if watchdog and self.engine.alive():
                 sd_notify("WATCHDOG=1")
             self._save_clock_offset()
+            if self.upgrade:
+                self.upgrade.check(self.clock.monotonic())
 
     def stop(self):
         """The workers finish the transaction on the wire, the store commits,
@@ -251,6 +269,25 @@ class Agent:
         self.restart_requested = True
         threading.Timer(1.0, self.stopping.set).start()
         return {"restarting": True}
+
+    # ------------------------------------------------------------ upgrade
+    def _upgrade_event(self, ts, detail, severity):
+        self.store.put_event(ts, "upgrade", severity, None, detail)
+
+    def _upgrade_failed(self):
+        """The probation failed: exit non-zero, systemd restarts us into the
+        boot check, which switches back."""
+        from gateway.upgrade.hooks import EXIT_RESTART
+        self.exit_code = EXIT_RESTART
+        self.stopping.set()
+
+    def upgrade_restart(self):
+        """``upgrade.apply`` installed a new version: after the reply, exit
+        non-zero so that systemd starts the new ``current`` (ExecStartPre's
+        boot check first)."""
+        from gateway.upgrade.hooks import EXIT_RESTART
+        self.exit_code = EXIT_RESTART
+        threading.Timer(1.0, self.stopping.set).start()
 
 
 def line_settings_for_radio(r):

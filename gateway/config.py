@@ -79,8 +79,21 @@ METER = {
     "limits": (dict, None, "power_max_kw, daily_max, zero_days"),
     "options": (dict, None, "password, operator, level, di_order, profile, secondary"),
 }
+UPGRADE = {
+    "trusted_keys": (list, [], "the vendor's Ed25519 public keys, 64 hex digits each "
+                               "(KEYFILE.pub); packages signed by others are refused"),
+    "prefix": (str, "", "the install prefix (releases/, current, previous), e.g. "
+                        "/opt/concentrator; empty: not installed in the release layout"),
+    "probation_s": (int, 1800, "seconds a new version has to pass its probation"),
+    "max_attempts": (int, 3, "starts of a new version on probation before it is rolled back"),
+    "probation_reading_round": (bool, True, "probation needs a complete reading round"),
+    "probation_batch_acked": (bool, True, "probation needs a batch acknowledged upstream "
+                                          "(only with the uplink enabled)"),
+    "store_copy": (bool, True, "keep a copy of store.db while a new version is on probation"),
+}
+HEX_KEY = re.compile(r"[0-9a-fA-F]{64}\Z")
 UPLINK_KEYS = tuple(f[0] for f in FIELDS if f[0] not in LIVE)
-TOP = ("concentrator", "port", "radio", "uplink", "meter", "params")
+TOP = ("concentrator", "port", "radio", "uplink", "meter", "params", "upgrade")
 
 
 class ConfigError(ConcentratorError):
@@ -108,6 +121,7 @@ class Config:
         self.uplink = None
         self.meters = []
         self.params = {}
+        self.upgrade = _upgrade({}, None)
 
     @property
     def id(self):
@@ -126,7 +140,7 @@ class Config:
 
 def _type_name(t):
     return {str: "text", int: "an integer", float: "a number", bool: "true or false",
-            dict: "a table"}[t]
+            dict: "a table", list: "a list"}[t]
 
 
 def _table(where, data, schema, err):
@@ -255,6 +269,8 @@ def parse(data, path="<config>", check_devices=True):
             if name and not os.path.isfile(name):
                 err("uplink.%s %s does not exist: give the PEM file's path" % (key, name))
 
+    cfg.upgrade = _upgrade(data.get("upgrade", {}), err)
+
     params = data.get("params", {})
     if not isinstance(params, dict):
         err("[params] must be a table of parameter = value")
@@ -290,6 +306,25 @@ def parse(data, path="<config>", check_devices=True):
         seen[key] = where
         cfg.meters.append(m)
     return cfg
+
+
+def _upgrade(raw, err):
+    """The [upgrade] table: trusted keys, prefix, probation (docs/upgrade.md)."""
+    if err is None:                 # the defaults
+        return dict((k, list(d) if isinstance(d, list) else d) for k, (_, d, _) in UPGRADE.items())
+    u = _table("upgrade", raw, UPGRADE, err)
+    for i, key in enumerate(u["trusted_keys"]):
+        if not isinstance(key, str) or not HEX_KEY.match(key):
+            err("upgrade.trusted_keys[%d] is %r: 64 hex digits, the content of the vendor's "
+                "KEYFILE.pub (concentrator upgrade keygen)" % (i, key))
+    u["trusted_keys"] = [k.lower() for k in u["trusted_keys"]]
+    if u["prefix"] and not os.path.isabs(u["prefix"]):
+        err("upgrade.prefix is %r: an absolute path, e.g. /opt/concentrator" % u["prefix"])
+    if u["probation_s"] < 60:
+        err("upgrade.probation_s is %r: at least 60 seconds" % u["probation_s"])
+    if not 1 <= u["max_attempts"] <= 100:
+        err("upgrade.max_attempts is %r: 1 to 100 starts" % u["max_attempts"])
+    return u
 
 
 def meter_rules(port_names=None, radio_port=None):

@@ -68,6 +68,7 @@ class Engine:
         self._thread = None
         self.last = dict(store.get_state("scheduler.last", {}))
         self.marks = {}
+        self.job_listeners = []      # fn(job) after each job a bus worker finished
 
     # ------------------------------------------------------------ archive
     def archive_revision(self):
@@ -92,6 +93,17 @@ class Engine:
         if meter.get("radio") and self.radio_name:
             return self.radio_name
         return meter["port"]
+
+    def job_done(self, job):
+        """A bus worker finished ``job`` (``job.failure`` None: it went well):
+        tell the ``job_listeners`` (e.g. the agent's upgrade probation, which
+        waits for a complete reading round).  On the worker's thread; a
+        listener that fails is logged, never the worker's problem."""
+        for fn in list(self.job_listeners):
+            try:
+                fn(job)
+            except Exception:
+                log.exception("job listener failed")
 
     def enqueue(self, job):
         name = self.bus_of(job.meter) if job.meter is not None else job.kind

@@ -71,6 +71,7 @@ class Timekeeping:
         self.engine = engine
         self.corrections = engine.store.get_state("clock.corrections", [])
         self.synced_today = {}     # bus name -> local date of the last broadcast
+        self.on_set = None         # fn(delta) after every set_time (the agent's probation)
 
     # ------------------------------------------------------ concentrator
     def set_time(self, ts, source="command"):
@@ -84,6 +85,11 @@ class Timekeeping:
         e.store.put_event(ts, "clock_set", "info", None,
                           {"source": source, "correction_s": round(delta, 3)})
         e.store.log("modification", ts, "clock set by %s: %+.3f s" % (source, delta))
+        if self.on_set is not None:
+            try:
+                self.on_set(delta)
+            except Exception:
+                log.exception("clock set listener failed")
         return delta
 
     def drift_ppm(self):

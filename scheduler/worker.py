@@ -53,6 +53,7 @@ class Worker(threading.Thread):
                     job.finish(error=err)
                 finally:
                     self.current = None
+                    self.engine.job_done(job)
         finally:
             clock.unregister()
 

@@ -52,6 +52,7 @@ class Forwarder:
         self.passes = 0                            # loop passes done (tests wait on it)
         self.counters = {"batches_sent": 0, "batches_acked": 0, "records_acked": 0,
                          "resent": 0, "bytes_sent": 0}
+        self.on_acked = None        # fn(seq) after a batch left the store acknowledged
 
     # ------------------------------------------------- from other threads
     def published(self, mid):
@@ -186,6 +187,11 @@ class Forwarder:
         self.counters["batches_acked"] += 1
         if entry:
             self.counters["records_acked"] += entry[2]
+        if self.on_acked is not None:
+            try:
+                self.on_acked(seq)
+            except Exception:
+                log.exception("ack listener failed")
 
     def _timeouts(self):
         now = self.clock.monotonic()

@@ -11,7 +11,8 @@ Session (mqtt.md): client id ``amr-<cid>``; MQTT 5 with clean start off and
 a session expiry interval (without one, MQTT 5 drops the session and its
 offline queue at disconnect) or MQTT 3.1.1 with a persistent session; last
 will ``state`` = offline (retained, QoS 1); on every connect the retained
-``state`` = online, then subscriptions to ``cmd`` and ``ack``.
+``state`` = online, then subscriptions to ``cmd``, ``ack`` and ``file/+/+``
+(the chunks of an upgrade transfer, mqtt.md Upgrade).
 
 paho's own queue is capped (``uplink.max_queued``) and never holds the only
 copy of anything: the store does.  Publishing while the link is down is
@@ -103,7 +104,7 @@ class Session:
             return
         s = self.s
         client.publish(s.topic("state"), self._state("online"), qos=1, retain=True)
-        client.subscribe([(s.topic("cmd"), 1), (s.topic("ack"), 1)])
+        client.subscribe([(s.topic("cmd"), 1), (s.topic("ack"), 1), (s.topic("file/+/+"), 1)])
         self.up = True
         self.generation += 1
         self.connected_since = self.clock.monotonic()

@@ -2,10 +2,11 @@
 
 ``Uplink(settings, store, handlers, clock, version, ...)`` wires
 ``upstream.session`` (the paho adapter), ``upstream.forwarder`` (batches),
-``upstream.commands`` (cmd -> reply) and a heartbeat on ``status`` every
-``uplink.status_interval`` seconds (QoS 0) with the ``stats()`` the agent
-provides (per-port success rates, store use, clock) plus the uplink's own
-(outbox depth and age, batches, link state).
+``upstream.commands`` (cmd -> reply), the chunk messages of an upgrade
+transfer (``file/<transfer>/<index>`` -> ``handlers.file_chunk``) and a
+heartbeat on ``status`` every ``uplink.status_interval`` seconds (QoS 0)
+with the ``stats()`` the agent provides (per-port success rates, store use,
+clock) plus the uplink's own (outbox depth and age, batches, link state).
 
 The forwarder is woken by the store's commit notification (``Store.on_commit``):
 records committed to the outbox go out without a poll.  ``uptime_s`` is
@@ -31,6 +32,7 @@ class Uplink:
                  addresses=None, meters_count=lambda: 0, tz_offset=lambda: 8 * 3600):
         self.s = settings
         self.store = store
+        self.handlers = handlers
         self.clock = clock
         self.stats = stats
         self.tz_offset = tz_offset
@@ -87,6 +89,21 @@ class Uplink:
             if not isinstance(body, dict) or not self.forwarder.master_ack(body):
                 log.warning("uplink: ignored ack %r: expected {\"seq\": N} or {\"upto\": N}",
                             message.payload[:100])
+        elif topic.startswith(self.s.topic("file/")):
+            self._on_chunk(topic[len(self.s.topic("file/")):], message.payload)
+
+    def _on_chunk(self, rest, payload):
+        """``<transfer>/<index>`` of a chunk message: to ``handlers.file_chunk``
+        (index -1 when it is not a decimal number: dropped and counted there)."""
+        transfer, _, index = rest.partition("/")
+        index = int(index) if index.isdigit() and len(index) <= 9 else -1
+        chunk = getattr(self.handlers, "file_chunk", None)
+        if chunk is None:
+            return
+        try:
+            chunk(transfer, index, bytes(payload))
+        except Exception:              # never on paho's thread
+            log.exception("uplink: chunk %s/%s failed", transfer, index)
 
     def _send_reply(self, text, response):
         data = text.encode("utf-8")

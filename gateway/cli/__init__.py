@@ -18,6 +18,7 @@ from gateway.cli.probe import probe, scan
 from gateway.cli.run import run
 from gateway.cli.sim import sim
 from gateway.cli.status import status
+from gateway.cli.upgrade import upgrade
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
@@ -54,6 +55,7 @@ cli.add_command(params)
 cli.add_command(time_)
 cli.add_command(freeze)
 cli.add_command(status)
+cli.add_command(upgrade)
 
 
 def main():

@@ -120,4 +120,4 @@ def run_agent(cfg, clock=None, transports=None):
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(sys.executable, [sys.executable, "-m", "gateway"] + sys.argv[1:])
-    return 0
+    return agent.exit_code          # non-zero: an upgrade asks systemd for a restart

@@ -14,7 +14,8 @@ ok or the error code), unless its row says ``logged=False``.
 The handlers are methods ``op_<name>`` of the mixins, grouped by subject:
 ``system`` (ping, time, diag, reset, status), ``bus`` (read, control, freeze,
 time.sync_meters: jobs on the buses), ``meters``, ``params``, ``journal``
-(events, logs, recall) and ``data``.
+(events, logs, recall), ``data`` and ``upgrade`` (upgrade.*, and the
+uplink's chunk messages: ``file_chunk``).
 
 An ``Operations`` made with ``console=False`` (MQTT's) offers only the ops
 that are not ``console_only``; ``console()`` gives the console's, which
@@ -31,6 +32,7 @@ from gateway.ops.meters import MeterOps
 from gateway.ops.params import ParamsOps
 from gateway.ops.system import SystemOps
 from gateway.ops.table import BY_NAME, OPS
+from gateway.ops.upgrade import UpgradeOps
 from gateway.timefmt import iso
 from upstream.errors import CommandError
 
@@ -39,16 +41,18 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 120           # seconds a bus job may take (engine clock)
 
 
-class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps):
+class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps, UpgradeOps):
     """``started``: the agent's start time (epoch seconds of ``clock``);
     ``uplink_status()``: the uplink's state for ``diag``; ``on_restart()``:
     schedules a restart of the agent (it must return at once: the reply goes
     out first); ``info()``: a dict merged into ``status`` (cid, uplink state,
-    whether the agent is running)."""
+    whether the agent is running); ``upgrade``: the
+    ``gateway.upgrade.ops.UpgradeContext`` of the upgrade ops (None: they
+    answer ``not_supported``)."""
 
     def __init__(self, engine, store, archive, params, clock, version, started,
                  uplink_status=None, on_restart=None, timeout=DEFAULT_TIMEOUT,
-                 info=lambda: {}, console=False):
+                 info=lambda: {}, console=False, upgrade=None):
         self.engine = engine
         self.store = store
         self.archive = archive
@@ -60,6 +64,7 @@ class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps):
         self.timeout = timeout
         self.info = info
         self.is_console = console
+        self.upgrade = upgrade
         # uptime from monotonic time: a clock set must not move it
         self._uptime0 = clock.time() - started
         self._mono0 = clock.monotonic()

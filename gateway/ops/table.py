@@ -81,6 +81,10 @@ OPS = (
        logged=False),
     Op("data",             "op_data",             "data",        offline=True, console_only=True,
        logged=False),
+    Op("upgrade.begin",    "op_upgrade_begin",    "maintenance"),
+    Op("upgrade.status",   "op_upgrade_status",   "maintenance"),
+    Op("upgrade.apply",    "op_upgrade_apply",    "maintenance", slow=True, control=True),
+    Op("upgrade.abort",    "op_upgrade_abort",    "maintenance"),
 )
 
 BY_NAME = dict((op.name, op) for op in OPS)

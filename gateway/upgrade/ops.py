@@ -12,7 +12,8 @@ naming the field).  Wiring them into the op table is one row each::
 
 (``OPS`` maps the names to the functions.)  The uplink subscribes to
 ``<p>/<cid>/file/+/+`` and hands each message to ``handle_chunk(ctx,
-topic, payload)``.
+topic, payload)`` (or, with the topic parsed by the uplink, to
+``put_chunk(ctx, transfer, index, payload)``).
 """
 
 import shutil
@@ -166,4 +167,11 @@ def handle_chunk(ctx, topic, payload):
         ctx.transfers.dropped_unknown += 1
         return False
     transfer, index = parsed
+    return put_chunk(ctx, transfer, index, payload)
+
+
+def put_chunk(ctx, transfer, index, payload):
+    """Chunk ``index`` (an int; -1 for an index that was not a number) of
+    ``transfer``, as the uplink parsed it from the topic: kept (True) or
+    dropped and counted (False)."""
     return ctx.transfers.put_chunk(transfer, index, bytes(payload))

@@ -26,7 +26,7 @@ def test_every_configuration_key_is_in_the_guide_under_its_table():
     guide = read("docs", "operator-guide.md")
     tables = {"`[concentrator]`": config.CONCENTRATOR, "`[[port]]`": config.PORT,
               "`[radio]`": config.RADIO, "`[uplink]`": config.UPLINK_KEYS,
-              "`[[meter]]`": config.METER}
+              "`[[meter]]`": config.METER, "`[upgrade]`": config.UPGRADE}
     for heading, keys in tables.items():
         text = section(guide, heading)
         missing = [k for k in keys if "`%s`" % k not in text]
@@ -64,3 +64,14 @@ def test_the_unit_runs_the_checked_agent_under_the_watchdog():
                                                    "/etc/concentrator/concentrator.toml", "--check"]
     assert service["RestartPreventExitStatus"] == "2"        # a bad configuration waits
     assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_the_unit_runs_the_upgrade_boot_check_first_from_outside_the_releases():
+    from gateway.upgrade import bootcopy
+    pre = [line.split("=", 1)[1] for line in read("deploy", "concentrator.service").splitlines()
+           if line.startswith("ExecStartPre=")]
+    assert len(pre) == 2 and pre[1].endswith("--check")
+    boot = pre[0].lstrip("-").split()
+    assert boot == ["/usr/bin/python3", "/opt/concentrator/" + bootcopy.FILE, "boot-check",
+                    "--prefix", "/opt/concentrator"]
+    assert "/current/" not in pre[0]

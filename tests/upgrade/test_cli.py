@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from gateway.upgrade import install as inst
-from gateway.upgrade.cli import upgrade
+from gateway.cli.upgrade import upgrade
 from tests.upgrade.conftest import make_tree
 
 
@@ -123,3 +123,26 @@ def test_the_group_has_help():
     assert r.exit_code == 0
     for cmd in ("keygen", "build", "verify", "install", "status", "rollback", "boot-check"):
         assert cmd in r.output
+
+
+def test_the_configuration_gives_the_prefix_and_the_trusted_keys(run, vendor, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.delenv("CONCENTRATOR_PREFIX")
+    prefix = tmp_path / "board-opt"
+    pub = (tmp_path / "vendor.key.pub").read_text().strip()
+    config = tmp_path / "concentrator.toml"
+    config.write_text('[concentrator]\nid = "c01"\n[[port]]\nname = "bus1"\ndevice = "/dev/null"\n'
+                      '[uplink]\nenabled = false\n[upgrade]\nprefix = "%s"\ntrusted_keys = ["%s"]\n'
+                      % (prefix, pub))
+    out = build(run, "1.0.0")
+    r = run("install", out, "--config", str(config))              # no --trust, no --prefix
+    assert r.exit_code == 0, r.output
+    assert "installed 1.0.0 in %s (first release)" % prefix in r.output
+    assert (prefix / "upgrade-boot.pyz").is_file()                 # the boot check's copy
+    r = run("status", "--config", str(config))
+    assert r.exit_code == 0 and "running   1.0.0 (confirmed)" in r.output
+    r = run("rollback", "--config", str(config))
+    assert r.exit_code == 1 and "no previous release" in r.output
+    config.write_text(config.read_text().replace('trusted_keys = ["%s"]' % pub, ""))
+    r = run("install", build(run, "1.1.0"), "--config", str(config))
+    assert r.exit_code == 2 and "upgrade.trusted_keys" in r.output

@@ -1,10 +1,15 @@
 """``concentrator upgrade``: keys, packages, install, status, rollback.
 
-A click group that stands on its own (``python -m gateway.upgrade.cli``
-works too); ``gateway/cli.py`` registers it with ``cli.add_command(upgrade)``.
+A click group that stands on its own (``python -m gateway.cli.upgrade``
+works too); ``gateway/cli/__init__.py`` registers it.  On the board the
+install prefix and the trusted keys come from the configuration's
+[upgrade] table (``--config FILE`` or $CONCENTRATOR_CONFIG); ``--prefix``
+(or $CONCENTRATOR_PREFIX) and ``--trust`` override them, and without a
+configuration file (the vendor's PC) the prefix is /opt/concentrator.
 Exit codes as everywhere: 0 success, 1 refused or failed, 2 usage.
 """
 
+import functools
 import json
 import os
 import shutil
@@ -15,8 +20,9 @@ import time
 
 import click
 
+from gateway.cli.common import CONFIG_ENV, load_config
+from gateway.upgrade import bootcopy, keys, package
 from gateway.upgrade import install as inst
-from gateway.upgrade import keys, package
 
 PREFIX_ENV = "CONCENTRATOR_PREFIX"
 DEFAULT_PREFIX = "/opt/concentrator"
@@ -32,11 +38,32 @@ def _fail(message, code=1, hint=None):
     sys.exit(code)
 
 
+def _configured(config_path):
+    """The [upgrade] table of the configuration, or None without a file."""
+    if not config_path or not os.path.exists(config_path):
+        return None
+    return load_config(config_path).upgrade
+
+
 def _prefix_option(f):
-    return click.option("--prefix", envvar=PREFIX_ENV, default=DEFAULT_PREFIX,
-                        show_default=True, metavar="DIR",
-                        help="The install prefix: releases/, current, previous (or $%s)."
-                        % PREFIX_ENV)(f)
+    """``--prefix DIR`` and ``--config FILE``: the command gets ``prefix``
+    resolved (option, else upgrade.prefix of the configuration, else the
+    default); the configured trusted keys wait in the context for ``_trusted``."""
+    from gateway.config import DEFAULT_PATH
+
+    @functools.wraps(f)
+    def resolved(*args, prefix=None, config_path=None, **kw):
+        u = _configured(config_path)
+        click.get_current_context().meta["upgrade.config"] = u
+        kw["prefix"] = prefix or (u and u["prefix"]) or DEFAULT_PREFIX
+        return f(*args, **kw)
+    resolved = click.option("--config", "config_path", envvar=CONFIG_ENV, default=DEFAULT_PATH,
+                            metavar="FILE", help="The agent's configuration: upgrade.prefix "
+                            "and upgrade.trusted_keys (or $%s)." % CONFIG_ENV)(resolved)
+    return click.option("--prefix", envvar=PREFIX_ENV, default=None, metavar="DIR",
+                        help="The install prefix: releases/, current, previous (or $%s; "
+                        "default: upgrade.prefix, else %s)." % (PREFIX_ENV, DEFAULT_PREFIX)
+                        )(resolved)
 
 
 def _trust_option(f):
@@ -46,6 +73,10 @@ def _trust_option(f):
 
 
 def _trusted(trust):
+    """The keys of ``--trust``, else upgrade.trusted_keys of the configuration."""
+    if not trust:
+        u = click.get_current_context().meta.get("upgrade.config")
+        return list(u["trusted_keys"]) if u else []
     out = []
     for path in trust:
         try:
@@ -66,7 +97,7 @@ def upgrade():
 
     \b
     On the vendor's PC:
-      concentrator upgrade keygen vendor.key        vendor.key (0600), vendor.key.pub
+      concentrator upgrade keygen vendor.key     vendor.key (0600), .pub
       concentrator upgrade build --key vendor.key --version 1.2.0 -o c-1.2.0.upg
     On the board:
       concentrator upgrade verify c-1.2.0.upg --trust vendor.key.pub
@@ -87,6 +118,10 @@ def keygen(keyfile, force):
 
     Keep KEYFILE on the vendor's machine; put the hex of KEYFILE.pub into the
     boards' configuration.  Never ship KEYFILE.
+
+    \b
+    Example:
+      concentrator upgrade keygen vendor.key
     """
     try:
         _, pub = keys.generate(keyfile, overwrite=force)
@@ -148,6 +183,11 @@ def build(keyfile, version, min_version, output, built, tree, source):
     Without SOURCE, the checkout this command runs from: its wheel (pip wheel
     --no-deps; the board keeps its installed dependencies), or with --tree, or
     when pip cannot build it, its source tree.
+
+    \b
+    Examples:
+      concentrator upgrade build --key vendor.key --version 1.2.0 -o c-1.2.0.upg
+      concentrator upgrade build --key vendor.key --version 1.2.0 -o c.upg wheels/
     """
     try:
         private = keys.load_private(keyfile)
@@ -184,7 +224,13 @@ def build(keyfile, version, min_version, output, built, tree, source):
 @click.option("--json", "as_json", is_flag=True, help="The result as JSON.")
 def verify(file, trust, prefix, allow_downgrade, as_json):
     """Say what package FILE is and whether this board would take it: exit 0
-    when trusted and intact, 1 when refused (with the reason)."""
+    when trusted and intact, 1 when refused (with the reason).
+
+    \b
+    Examples:
+      concentrator upgrade verify c-1.2.0.upg --trust vendor.key.pub
+      concentrator upgrade verify c-1.2.0.upg        (keys of the configuration)
+    """
     trusted = _trusted(trust)
     try:
         info = package.verify(file, trusted, running_version=_running(prefix),
@@ -214,10 +260,18 @@ def verify(file, trust, prefix, allow_downgrade, as_json):
               help="Keep a copy of this store file until the new version is confirmed.")
 def install_(file, trust, prefix, allow_downgrade, store_path):
     """Install package FILE beside the running release and switch to it; the
-    new version is on probation from its next start."""
+    new version is on probation from its next start.  The trusted keys and
+    the prefix come from the configuration unless --trust / --prefix say.
+
+    \b
+    Examples:
+      concentrator upgrade install c-1.2.0.upg && systemctl restart concentrator
+      concentrator upgrade install c-1.1.0.upg --allow-downgrade
+    """
     trusted = _trusted(trust)
     if not trusted:
-        _fail("no trusted key", code=2, hint="give --trust KEYFILE.pub (the vendor's public key)")
+        _fail("no trusted key", code=2, hint="give --trust KEYFILE.pub (the vendor's public key) "
+              "or set upgrade.trusted_keys in the configuration")
     try:
         done = inst.install(file, prefix, trusted, inst.SystemClock(),
                             allow_downgrade=allow_downgrade, store_path=store_path)
@@ -227,6 +281,7 @@ def install_(file, trust, prefix, allow_downgrade, store_path):
         _fail(err.message)
     except OSError as err:
         _fail("cannot install into %s: %s" % (prefix, err))
+    _boot_copy(prefix)
     if done["state"] == "confirmed":
         click.echo("installed %s in %s (first release)" % (done["version"], prefix))
     else:
@@ -239,7 +294,13 @@ def install_(file, trust, prefix, allow_downgrade, store_path):
 @_prefix_option
 @click.option("--json", "as_json", is_flag=True, help="The state as JSON.")
 def status_(prefix, as_json):
-    """The running and previous release, and the probation state."""
+    """The running and previous release, and the probation state.
+
+    \b
+    Examples:
+      concentrator upgrade status
+      concentrator upgrade status --json --prefix /opt/concentrator
+    """
     st = inst.status(prefix)
     if as_json:
         click.echo(json.dumps(st, sort_keys=True))
@@ -265,7 +326,13 @@ def status_(prefix, as_json):
 @click.option("--now", is_flag=True, help="Switch at once (only with the agent stopped).")
 def rollback(prefix, now):
     """Go back to the previous release: marked now, done at the agent's next
-    start (or at once with --now while the agent is stopped)."""
+    start (or at once with --now while the agent is stopped).
+
+    \b
+    Examples:
+      concentrator upgrade rollback && systemctl restart concentrator
+      systemctl stop concentrator && concentrator upgrade rollback --now
+    """
     try:
         done = inst.rollback(prefix, inst.SystemClock(), reason="manual", now=now)
     except inst.InstallError as err:
@@ -277,11 +344,43 @@ def rollback(prefix, now):
         click.echo("restart the agent: systemctl restart concentrator")
 
 
+def _boot_copy(prefix):
+    try:
+        return bootcopy.write(prefix)
+    except OSError as err:
+        click.echo("warning: cannot write the boot check's copy %s: %s" % (
+            os.path.join(prefix, bootcopy.FILE), err.strerror), err=True)
+        return None
+
+
+@upgrade.command("boot-copy")
+@_prefix_option
+def boot_copy(prefix):
+    """Write the boot check's copy outside the releases, PREFIX/upgrade-boot.pyz
+    (one file, standard library only), which systemd's ExecStartPre runs:
+    `python3 PREFIX/upgrade-boot.pyz boot-check --prefix PREFIX`.  `install`
+    writes it too.
+
+    \b
+    Example:
+      concentrator upgrade boot-copy --prefix /opt/concentrator
+    """
+    path = _boot_copy(prefix)
+    if path is None:
+        sys.exit(1)
+    click.echo(path)
+
+
 @upgrade.command("boot-check")
 @_prefix_option
 def boot_check_(prefix):
     """For systemd's ExecStartPre: finish or undo an interrupted install,
-    count a start on probation, roll back a version that failed.  Exits 0."""
+    count a start on probation, roll back a version that failed.  Exits 0.
+
+    \b
+    Example:
+      concentrator upgrade boot-check --prefix /opt/concentrator
+    """
     try:
         result = inst.boot_check(prefix, inst.SystemClock())
     except Exception as err:      # noqa: BLE001 - never block the start
