@@ -30,10 +30,8 @@ import logging
 import queue
 import re
 import threading
-import time
-from decimal import Decimal
 
-from upstream import jsonexact
+from upstream import jsonexact, limits
 from upstream.errors import CommandError
 
 log = logging.getLogger(__name__)
@@ -41,6 +39,16 @@ ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}\Z")
 ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})\Z")
 KEEP_REPLIES = 7 * 86400
 ACCEPT_AFTER = 2.0
+# error codes that mean the command was refused (not that it failed on the way):
+# each raises command_rejected (mqtt.md, Limits and Command authentication)
+REFUSALS = ("bad_request", "unknown_op", "unauthorized", "replayed", "expired", "unknown_meter",
+            "busy", "not_supported", "too_large")
+
+
+def _shown(value, limit=40):
+    """A given value in a message, cut: a refusal never echoes a megabyte back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def canonical(command):
@@ -88,11 +96,17 @@ class CommandProcessor:
         try:
             self.queue.put_nowait((bytes(payload), response))
         except queue.Full:
-            # a refusal like any other: counted, logged, command_rejected (mqtt.md,
-            # Limits); the id is not read, the payload may be anything
+            # a refusal like any other: counted, logged, command_rejected, and with the
+            # command's id when a flat scan can read it (mqtt.md, Limits)
             self.counters["busy"] += 1
-            self._reject(None, CommandError("busy", "too many commands waiting: send it again "
-                                            "later"), response)
+            cid = None
+            if len(payload) <= limits.MAX_PAYLOAD:
+                try:
+                    cid = limits.scan(bytes(payload).decode("utf-8"))[1]
+                except UnicodeDecodeError:
+                    pass
+            self._reject(None, limits.Refused("busy", "too many commands waiting: send it "
+                                              "again later", cid), response)
 
     def start(self):
         self._thread = threading.Thread(target=self._run, name="commands", daemon=True)
@@ -156,29 +170,31 @@ class CommandProcessor:
             self.running.discard(cmd["id"])
 
     def _decode(self, payload):
-        try:
-            cmd = json.loads(bytes(payload).decode("utf-8"), parse_float=Decimal)
-        except (UnicodeDecodeError, ValueError) as err:
-            raise CommandError("bad_request", "not JSON: %s" % err)
+        """The command within mqtt.md's limits and shape, or ``limits.Refused``
+        carrying the command's id wherever it can be read."""
+        cmd = limits.parse(payload)
         if not isinstance(cmd, dict):
-            raise CommandError("bad_request", "a command is a JSON object with id, op, args, ts, sig")
+            raise limits.Refused("bad_request", "a command is a JSON object with id, op, args, "
+                                 "ts, sig")
         cid = cmd.get("id")
         if not isinstance(cid, str) or not ID.match(cid):
-            raise CommandError("bad_request", "id must be text of 1-64 letters, digits or _.:-, "
-                               "got %r" % (cid,))
+            raise limits.Refused("bad_request", "id must be text of 1-64 letters, digits or "
+                                 "_.:-, got %s" % _shown(cid))
+
+        def bad(message):
+            return limits.Refused("bad_request", message, cid)
         if not isinstance(cmd.get("op"), str):
-            raise CommandError("bad_request", "op must be text, got %r" % (cmd.get("op"),))
+            raise bad("op must be text, got %s" % _shown(cmd.get("op")))
         if "args" in cmd and not isinstance(cmd["args"], dict):
-            raise CommandError("bad_request", "args must be an object, got %s" %
-                               type(cmd["args"]).__name__)
+            raise bad("args must be an object, got %s" % type(cmd["args"]).__name__)
         if "ts" in cmd and not isinstance(cmd["ts"], str):
-            raise CommandError("bad_request", "ts must be ISO 8601 text, got %r" % (cmd["ts"],))
+            raise bad("ts must be ISO 8601 text, got %s" % _shown(cmd["ts"]))
         if "sig" in cmd and not isinstance(cmd["sig"], str):
-            raise CommandError("bad_request", "sig must be hex text")
+            raise bad("sig must be hex text")
         unknown = set(cmd) - {"id", "op", "args", "ts", "sig"}
         if unknown:
-            raise CommandError("bad_request", "unknown field(s) %s: a command has id, op, args, "
-                               "ts, sig" % ", ".join(sorted(unknown)))
+            raise bad("unknown field(s) %s: a command has id, op, args, ts, sig"
+                      % ", ".join(_shown(k) for k in sorted(unknown)[:5]))
         return cmd
 
     def _authenticate(self, cmd):
@@ -239,21 +255,28 @@ class CommandProcessor:
             self._log(cmd, "error internal")
         if "error" in result:
             reply = {"id": cmd["id"], "ok": False, "error": result["error"].reply()}
+            if result["error"].code in REFUSALS:
+                # the handlers logged it; a refusal also raises command_rejected (mqtt.md)
+                self._rejected_event(cmd["id"], op, result["error"])
         else:
             reply = {"id": cmd["id"], "ok": True, "result": result["value"]}
         self.counters["executed"] += 1
-        text = jsonexact.dumps(reply)
+        text = limits.bound_reply(reply, jsonexact.dumps)
         self.store.command_put(cmd["id"], self.clock.time(), digest, text)
         self._reply(reply, response, raw=text)
 
     def _reject(self, cmd, err, response):
         self.counters["rejected"] += 1
-        cid = cmd.get("id") if isinstance(cmd, dict) else None
-        self._log(cmd, "rejected %s: %s" % (err.code, err.message))
-        self.store.put_event(self.clock.time(), "command_rejected", "warning", None,
-                             {"id": cid, "op": cmd.get("op") if isinstance(cmd, dict) else None,
-                              "code": err.code, "message": err.message})
+        cid = cmd.get("id") if isinstance(cmd, dict) else getattr(err, "command_id", None)
+        op = cmd.get("op") if isinstance(cmd, dict) else None
+        self._log(cmd or {"id": cid}, "rejected %s: %s" % (err.code, err.message))
+        self._rejected_event(cid, op, err)
         self._reply({"id": cid, "ok": False, "error": err.reply()}, response)
+
+    def _rejected_event(self, cid, op, err):
+        self.store.put_event(self.clock.time(), "command_rejected", "warning", None,
+                             {"id": cid, "op": op if isinstance(op, str) else None,
+                              "code": err.code, "message": err.message})
 
     def _log(self, cmd, outcome):
         op = cmd.get("op") if isinstance(cmd, dict) else None

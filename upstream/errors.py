@@ -8,7 +8,7 @@ from protocols.core.errors import ConcentratorError
 
 # mqtt.md "Error codes"
 CODES = ("bad_request", "unknown_op", "unauthorized", "replayed", "expired", "unknown_meter",
-         "busy", "timeout", "meter_error", "not_supported", "internal")
+         "busy", "timeout", "meter_error", "not_supported", "too_large", "internal")
 
 
 class UplinkError(ConcentratorError):

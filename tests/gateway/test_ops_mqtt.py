@@ -79,8 +79,8 @@ def test_busy_refusals_are_counted_and_logged(gw):
     m.p.queue = queue.Queue(maxsize=1)              # no worker runs: the queue stays full
     m.p.submit(b'{"id": "q1", "op": "ping"}')
     m.p.submit(b'{"id": "q2", "op": "ping"}')
-    (reply,) = m.replies
-    assert reply == {"id": None, "ok": False, "error": {
+    (reply,) = m.replies                            # with its id (mqtt.md, Limits)
+    assert reply == {"id": "q2", "ok": False, "error": {
         "code": "busy", "message": "too many commands waiting: send it again later"}}
     assert m.p.counters["rejected"] == 1 and m.p.counters["busy"] == 1
     (row,) = [r for r in m.rows() if "busy" in r["message"]]
