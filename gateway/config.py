@@ -80,7 +80,7 @@ METER = {
     "options": (dict, None, "password, operator, level, di_order, profile, secondary"),
 }
 UPLINK_KEYS = tuple(f[0] for f in FIELDS if f[0] not in LIVE)
-TOP = ("concentrator", "port", "radio", "uplink", "meter", "params")
+TOP = ("concentrator", "port", "radio", "uplink", "meter", "params", "lcd")
 
 
 class ConfigError(ConcentratorError):
@@ -108,6 +108,7 @@ class Config:
         self.uplink = None
         self.meters = []
         self.params = {}
+        self.lcd = None                 # gateway.lcd.config.LcdConfig with [lcd]
 
     @property
     def id(self):
@@ -261,6 +262,10 @@ def parse(data, path="<config>", check_devices=True):
     cfg.params = dict(_flatten(params))
     for key, value in cfg.params.items():
         _check_param(key, value, err)
+
+    if "lcd" in data:
+        from gateway.lcd import config as lcd_config
+        cfg.lcd = lcd_config.parse(data["lcd"], _table, err, check_devices)
 
     meters = data.get("meter", [])
     if not isinstance(meters, list):
