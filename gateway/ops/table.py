@@ -81,6 +81,9 @@ OPS = (
        logged=False),
     Op("data",             "op_data",             "data",        offline=True, console_only=True,
        logged=False),
+    Op("lcd.keys",         "op_lcd_keys",         "maintenance", offline=True, console_only=True),
+    Op("lcd.screen",       "op_lcd_screen",       "data",        offline=True, console_only=True,
+       logged=False),
 )
 
 BY_NAME = dict((op.name, op) for op in OPS)
