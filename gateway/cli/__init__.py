@@ -11,6 +11,7 @@ from gateway import __version__
 from gateway.cli.agent import freeze, read, time_
 from gateway.cli.data import data, events, logs
 from gateway.cli.decode import decode
+from gateway.cli.lcd import lcd
 from gateway.cli.demo import demo
 from gateway.cli.meters import meters
 from gateway.cli.params import params
@@ -54,6 +55,7 @@ cli.add_command(params)
 cli.add_command(time_)
 cli.add_command(freeze)
 cli.add_command(status)
+cli.add_command(lcd)
 
 
 def main():
