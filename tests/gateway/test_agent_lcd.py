@@ -100,3 +100,38 @@ def test_a_device_that_cannot_be_opened_is_a_configuration_error(tmp_path):
     with pytest.raises(config.ConfigError) as info:
         rig.start()
     assert "[lcd]: key input device %s does not exist" % fifo in str(info.value)
+
+
+def digits(value):
+    """Keys that type ``value`` into a field of zeros (as tests/lcd/test_lcd.py)."""
+    keys = []
+    for i, ch in enumerate(value):
+        keys += (["RIGHT"] if i else []) + ["UP"] * int(ch)
+    return keys
+
+
+def test_a_parameter_changed_on_the_keys_needs_the_password_and_is_logged(tmp_path):
+    settings, fb, fifo = lcd_settings(tmp_path, lang="en",
+                                      password_hash=lcd_config.make_hash("123456"))
+    rig = AgentRig(tmp_path / "rig", start=False)
+    rig.cfg.lcd = settings
+    rig.start()
+    try:
+        client = ControlClient(rig.socket)
+        param = ["OK", "DOWN", "DOWN", "DOWN", "OK", "OK"]       # the reading interval
+        screen = client.call("lcd.keys", {"keys": param + ["OK"] + digits("654321") + ["OK"]})
+        assert any("wrong" in line.lower() for line in screen["lines"]), screen["lines"]
+        before = client.call("params.get", {"keys": ["plan.realtime_interval_min"]})
+        keys = ["OK", "OK"] + digits("123456") + ["OK"]
+        screen = client.call("lcd.keys", {"keys": keys})
+        assert screen["lines"][2] == "0"
+        screen = client.call("lcd.keys", {"keys": ["UP", "UP", "OK"]})
+        after = client.call("params.get", {"keys": ["plan.realtime_interval_min"]})
+        assert before == {"params": {"plan.realtime_interval_min": 0}}     # the rig's value
+        assert after == {"params": {"plan.realtime_interval_min": 2}}, screen["lines"]
+        logs = client.call("logs.query", {"category": "modification",
+                                          "from": "2020-01-01T00:00:00+08:00",
+                                          "to": "2040-01-01T00:00:00+08:00"})["logs"]
+        assert any("by lcd:lcd" in str(r) for r in logs), logs
+    finally:
+        rig.stop()
