@@ -58,8 +58,10 @@ def test_keycodes_override(tmp_path, devices):
     ("[lcd.keycodes]\nOK = 103", "lcd.keycodes: two keys have the same code"),
 ])
 def test_mistakes(tmp_path, devices, extra, expected):
-    text = lcd_text(*devices).replace("bpp = 1\n", "") + "bpp = 1\n" + extra + "\n" \
-        if not extra.startswith("bpp") else lcd_text(*devices).replace("bpp = 1", extra)
+    if extra.startswith("bpp"):
+        text = lcd_text(*devices).replace("bpp = 1", extra)
+    else:
+        text = lcd_text(*devices, extra + "\n")
     assert expected in mistake(tmp_path, text)
 
 
