@@ -11,8 +11,8 @@ from gateway import __version__
 from gateway.cli.agent import freeze, read, time_
 from gateway.cli.data import data, events, logs
 from gateway.cli.decode import decode
-from gateway.cli.lcd import lcd
 from gateway.cli.demo import demo
+from gateway.cli.lcd import lcd
 from gateway.cli.meters import meters
 from gateway.cli.params import params
 from gateway.cli.probe import probe, scan
