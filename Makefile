@@ -9,7 +9,7 @@ MP_PKG := @micropython/micropython-webassembly-pyscript@1.27.0
 MP_DIR := .mp
 PYTEST_ARGS ?=
 
-.PHONY: test demo bench soak system-deps clean
+.PHONY: test demo bench soak screenshots system-deps clean
 
 system-deps:
 	@scripts/install-system-deps
@@ -39,6 +39,11 @@ soak: $(VENV)/.stamp $(MP_DIR)/.stamp
 
 demo: $(VENV)/.stamp
 	$(VENV)/bin/concentrator demo
+
+# PNG screenshots of the LCD's main screens for the README (docs/screens/),
+# taken with `concentrator lcd --keys ... --png` on simulated meters.
+screenshots: $(VENV)/.stamp
+	$(PY) scripts/lcd-screenshots docs/screens
 
 # Benchmarks run in their own environment, with the comparison packages
 # (dlt645, pyMeterBus) that the product itself never installs.

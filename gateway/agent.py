@@ -111,6 +111,7 @@ class Agent:
                                  tz_offset=lambda: self.clock.tz_offset)
         self.console = self.handlers.console(self._info)
         self.control = ControlServer(c["socket"], self.console.call)
+        self.lcd = self._lcd()
         self.restart_requested = False
         self.stopped = False
 
@@ -186,6 +187,21 @@ class Agent:
                            bytes(data).hex(" ").upper())
         return log_frames
 
+    def _lcd(self):
+        """With [lcd]: the panel over the console's ops, its devices opened."""
+        if self.cfg.lcd is None:
+            return None
+        from drivers.errors import DriverError
+        from gateway.config import ConfigError
+        from gateway.lcd.panel import open_panel
+        try:
+            panel, thread = open_panel(self.cfg.lcd, self.console.call, self.clock)
+        except DriverError as err:
+            self.store.close()
+            raise ConfigError("%s: [lcd]: %s" % (self.cfg.path, err), self.cfg.path)
+        self.console.lcd = panel
+        return thread
+
     def _addresses(self):
         """{meter id: address} for the uplink's batches (asked once a batch),
         rebuilt only when the archive's meter list changes."""
@@ -220,6 +236,8 @@ class Agent:
         self.engine.start()
         if self.uplink:
             self.uplink.start()
+        if self.lcd:
+            self.lcd.start()
         for problem in self.params.problems:
             log.warning("parameters: %s", problem)
         if self.upgrade and self.upgrade.on_probation:
@@ -250,6 +268,8 @@ class Agent:
         sd_notify("STOPPING=1")
         self.stopping.set()
         self.control.stop()
+        if self.lcd:
+            self.lcd.stop()
         if self.started is not None:
             self.engine.stop()
             if self.uplink:

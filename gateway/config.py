@@ -93,7 +93,7 @@ UPGRADE = {
 }
 HEX_KEY = re.compile(r"[0-9a-fA-F]{64}\Z")
 UPLINK_KEYS = tuple(f[0] for f in FIELDS if f[0] not in LIVE)
-TOP = ("concentrator", "port", "radio", "uplink", "meter", "params", "upgrade")
+TOP = ("concentrator", "port", "radio", "uplink", "meter", "params", "upgrade", "lcd")
 
 
 class ConfigError(ConcentratorError):
@@ -122,6 +122,7 @@ class Config:
         self.meters = []
         self.params = {}
         self.upgrade = _upgrade({}, None)
+        self.lcd = None                 # gateway.lcd.config.LcdConfig with [lcd]
 
     @property
     def id(self):
@@ -277,6 +278,10 @@ def parse(data, path="<config>", check_devices=True):
     cfg.params = dict(_flatten(params))
     for key, value in cfg.params.items():
         _check_param(key, value, err)
+
+    if "lcd" in data:
+        from gateway.lcd import config as lcd_config
+        cfg.lcd = lcd_config.parse(data["lcd"], _table, err, check_devices)
 
     meters = data.get("meter", [])
     if not isinstance(meters, list):

@@ -12,6 +12,7 @@ from gateway.cli.agent import freeze, read, time_
 from gateway.cli.data import data, events, logs
 from gateway.cli.decode import decode
 from gateway.cli.demo import demo
+from gateway.cli.lcd import lcd
 from gateway.cli.meters import meters
 from gateway.cli.params import params
 from gateway.cli.probe import probe, scan
@@ -55,6 +56,7 @@ cli.add_command(params)
 cli.add_command(time_)
 cli.add_command(freeze)
 cli.add_command(status)
+cli.add_command(lcd)
 cli.add_command(upgrade)
 
 

@@ -93,6 +93,8 @@ def run_agent(cfg, clock=None, transports=None):
         agent = Agent(cfg, clock=clock, transports=transports)
     except ControlError as err:
         fail(err.message, code=1)
+    except ConfigError as err:
+        fail(str(err), code=2, hint="check the [lcd] devices and their permissions")
     except StoreError as err:
         log.error("%s", err)
         fail(str(err), code=2, hint="the data files in %s: fix or restore them (docs/"

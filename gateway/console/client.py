@@ -33,11 +33,11 @@ class ControlClient:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
                 s.settimeout(self.timeout)
                 s.connect(self.path)
-                f = s.makefile("rwb")
-                f.write(jsonexact.dumps({"op": op, "args": args or {}, "user": self.user})
-                        .encode("utf-8") + b"\n")
-                f.flush()
-                line = f.readline()
+                with s.makefile("rwb") as f:    # closed here: a kept traceback keeps no socket
+                    f.write(jsonexact.dumps({"op": op, "args": args or {}, "user": self.user})
+                            .encode("utf-8") + b"\n")
+                    f.flush()
+                    line = f.readline()
         except FileNotFoundError:
             raise ControlError("not_running", "the agent is not running (no %s)" % self.path)
         except PermissionError:

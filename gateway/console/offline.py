@@ -48,6 +48,8 @@ class Offline:
         self.ops = Operations(self.engine, self.store, self.archive, self.params, self.clock,
                               __version__, self.clock.time(), console=True,
                               info=lambda: {"cid": config.id, "agent": "not running"})
+        self.ops.lcd_config = config.lcd        # `concentrator lcd`: a panel over these ops
+        self.ops.lcd_call = self.call
 
     def call(self, op, args=None, meta=None):
         if not works_offline(op):

@@ -198,12 +198,14 @@ class Lcd:
         s = self.status() or {}
         up = s.get("uplink") or {}
         sig = up.get("signal")
-        bars = SIGNAL[:max(0, min(4, int(sig)))] if isinstance(sig, int) else ""
+        # what the status op lacks is shown as "--", never as an empty signal
+        bars = SIGNAL[:max(0, min(4, int(sig)))].ljust(4, "_") \
+            if isinstance(sig, int) and not isinstance(sig, bool) else "--"
         chan = up.get("channel")
         chan = self.t(menu.TEXT[chan]) if chan in ("ethernet", "cellular") else \
             self.t(menu.TEXT["no_channel"])
         t = self.local()
-        left = ("\u2191" if up.get("up") else "x") + bars.ljust(4, "_") + " " + chan
+        left = ("\u2191" if up.get("up") else "x") + bars + " " + chan
         right = ("!" if self.alarm_count(s) else " ") + " %02d:%02d" % (t.tm_hour, t.tm_min)
         return left + " " * max(1, COLS - cols(left, self.font) - cols(right, self.font)) + right
 

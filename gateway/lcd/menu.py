@@ -184,7 +184,7 @@ TEXT = {
     "offline": ("离线", "offline"),
     "ethernet": ("以太", "ETH "),
     "cellular": ("无线", "CELL"),
-    "no_channel": ("----", "----"),
+    "no_channel": ("--", "--"),
     "ok_menu": ("确认键进入菜单", "OK: menu"),
     "current": ("当前数据", "Current values"),
     "freeze": ("冻结数据", "Frozen values"),

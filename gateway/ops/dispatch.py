@@ -14,8 +14,8 @@ ok or the error code), unless its row says ``logged=False``.
 The handlers are methods ``op_<name>`` of the mixins, grouped by subject:
 ``system`` (ping, time, diag, reset, status), ``bus`` (read, control, freeze,
 time.sync_meters: jobs on the buses), ``meters``, ``params``, ``journal``
-(events, logs, recall), ``data`` and ``upgrade`` (upgrade.*, and the
-uplink's chunk messages: ``file_chunk``).
+(events, logs, recall), ``data``, ``upgrade`` (upgrade.*, and the
+uplink's chunk messages: ``file_chunk``) and ``lcd`` (the panel, for the console).
 
 An ``Operations`` made with ``console=False`` (MQTT's) offers only the ops
 that are not ``console_only``; ``console()`` gives the console's, which
@@ -28,6 +28,7 @@ import logging
 from gateway.ops.bus import BusOps
 from gateway.ops.data import DataOps
 from gateway.ops.journal import JournalOps
+from gateway.ops.lcd import LcdOps
 from gateway.ops.meters import MeterOps
 from gateway.ops.params import ParamsOps
 from gateway.ops.system import SystemOps
@@ -41,7 +42,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 120           # seconds a bus job may take (engine clock)
 
 
-class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps, UpgradeOps):
+class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps, UpgradeOps,
+                 LcdOps):
     """``started``: the agent's start time (epoch seconds of ``clock``);
     ``uplink_status()``: the uplink's state for ``diag``; ``on_restart()``:
     schedules a restart of the agent (it must return at once: the reply goes

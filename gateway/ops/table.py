@@ -85,6 +85,9 @@ OPS = (
     Op("upgrade.status",   "op_upgrade_status",   "maintenance"),
     Op("upgrade.apply",    "op_upgrade_apply",    "maintenance", slow=True, control=True),
     Op("upgrade.abort",    "op_upgrade_abort",    "maintenance"),
+    Op("lcd.keys",         "op_lcd_keys",         "maintenance", offline=True, console_only=True),
+    Op("lcd.screen",       "op_lcd_screen",       "data",        offline=True, console_only=True,
+       logged=False),
 )
 
 BY_NAME = dict((op.name, op) for op in OPS)

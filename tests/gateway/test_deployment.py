@@ -5,6 +5,7 @@ import os
 import re
 
 from gateway import config
+from gateway.lcd import config as lcd_config
 from store import params_table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -26,7 +27,8 @@ def test_every_configuration_key_is_in_the_guide_under_its_table():
     guide = read("docs", "operator-guide.md")
     tables = {"`[concentrator]`": config.CONCENTRATOR, "`[[port]]`": config.PORT,
               "`[radio]`": config.RADIO, "`[uplink]`": config.UPLINK_KEYS,
-              "`[[meter]]`": config.METER, "`[upgrade]`": config.UPGRADE}
+              "`[[meter]]`": config.METER, "`[upgrade]`": config.UPGRADE,
+              "`[lcd]`": lcd_config.LCD}
     for heading, keys in tables.items():
         text = section(guide, heading)
         missing = [k for k in keys if "`%s`" % k not in text]

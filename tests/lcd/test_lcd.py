@@ -149,6 +149,16 @@ def test_status_bar():
     assert bar.endswith("00:26") and lcd.inverted[0]
 
 
+def test_status_bar_shows_what_the_status_op_lacks_as_dashes():
+    lcd, ops, clock = make()
+    real = ops.op_status
+    ops.op_status = lambda args, meta: dict(real(args, meta), uplink={"up": False})
+    clock.advance(lcd.refresh_s)
+    lcd.tick()
+    bar = lcd.text_lines()[0]
+    assert bar.startswith("x-- --") and "\u2582" not in bar and "_" not in bar
+
+
 def test_find_meter_by_address():
     lcd, ops, clock = make()
     press(lcd, ROUTES["address"][0] + ["RIGHT"] * 11 + ["UP"] + ["RIGHT"] * 2 + ["UP"])
