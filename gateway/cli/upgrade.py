@@ -276,6 +276,8 @@ def install_(file, trust, prefix, allow_downgrade, store_path):
         done = inst.install(file, prefix, trusted, inst.SystemClock(),
                             allow_downgrade=allow_downgrade, store_path=store_path)
     except package.PackageError as err:
+        if prefix and os.path.isdir(prefix):
+            inst.record_refusal(prefix, inst.SystemClock(), err)     # the agent raises it
         _fail("refused (%s): %s" % (err.reason, err.message))
     except inst.InstallError as err:
         _fail(err.message)

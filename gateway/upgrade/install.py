@@ -31,7 +31,25 @@ __all__ = ["ACTIVE", "BACKUP_DIR", "CURRENT", "DEFAULT_MAX_ATTEMPTS", "DEFAULT_P
            "MILESTONES", "PREVIOUS", "RELEASES", "STATE_FILE", "InstallError", "Layout",
            "Probation", "SystemClock", "boot_check", "clear_events", "complete_releases",
            "install", "is_complete", "link_version", "load_state", "main", "pending_events",
-           "pip_materialize", "rollback", "status"]
+           "pip_materialize", "record_refusal", "rollback", "status"]
+
+
+def record_refusal(prefix, clock, err):
+    """A package refused before anything was touched (``package.PackageError``),
+    kept as a pending ``upgrade`` event (``refused`` with the reason) that the
+    agent raises at its next start or probation step.  Best effort: a prefix
+    that cannot be written keeps nothing, the console has said why anyway."""
+    layout = Layout(prefix)
+    try:
+        with Lock(layout):
+            state = load_state(layout) or new_state(link_version(layout, CURRENT))
+            info = getattr(err, "info", None)
+            add_event(state, clock, "refused", getattr(info, "version", None),
+                      reason=err.reason, message=err.message)
+            save_state(layout, state, no_hook, "state:events")
+    except (OSError, ValueError, InstallError):
+        return False
+    return True
 
 
 def pip_materialize(staging, info, python=None):

@@ -146,3 +146,16 @@ def test_the_configuration_gives_the_prefix_and_the_trusted_keys(run, vendor, tm
     config.write_text(config.read_text().replace('trusted_keys = ["%s"]' % pub, ""))
     r = run("install", build(run, "1.1.0"), "--config", str(config))
     assert r.exit_code == 2 and "upgrade.trusted_keys" in r.output
+
+
+def test_a_refused_install_leaves_an_upgrade_event_for_the_agent(run, vendor, tmp_path):
+    from gateway.upgrade import install as inst
+    prefix = str(tmp_path / "opt")
+    run("install", build(run, "1.0.0"), "--trust", "vendor.key.pub")
+    before = sorted(os.listdir(os.path.join(prefix, "releases")))
+    inst.clear_events(prefix, 1 << 30)
+    r = run("install", build(run, "0.9.0"), "--trust", "vendor.key.pub")
+    assert r.exit_code == 1 and "refused (not_newer)" in r.output
+    (ev,) = inst.pending_events(prefix)
+    assert ev["result"] == "refused" and ev["reason"] == "not_newer" and ev["version"] == "0.9.0"
+    assert sorted(os.listdir(os.path.join(prefix, "releases"))) == before     # nothing touched
