@@ -20,7 +20,7 @@ import time
 
 import click
 
-from gateway.cli.common import CONFIG_ENV, load_config
+from gateway.cli.common import CONFIG_ENV, fail, load_config
 from gateway.upgrade import bootcopy, keys, package
 from gateway.upgrade import install as inst
 
@@ -28,14 +28,6 @@ PREFIX_ENV = "CONCENTRATOR_PREFIX"
 DEFAULT_PREFIX = "/opt/concentrator"
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TREE_FILES = ("setup.cfg", "pyproject.toml", "README.md")
-
-
-def _fail(message, code=1, hint=None):
-    text = "error: %s" % message
-    if hint:
-        text += "\nhint: %s" % hint
-    click.echo(text, err=True)
-    sys.exit(code)
 
 
 def _configured(config_path):
@@ -82,7 +74,7 @@ def _trusted(trust):
         try:
             out.append(keys.load_public(path))
         except keys.KeyFileError as err:
-            _fail(str(err), code=2, hint="give the vendor's KEYFILE.pub")
+            fail(str(err), code=2, hint="give the vendor's KEYFILE.pub")
     return out
 
 
@@ -126,10 +118,10 @@ def keygen(keyfile, force):
     try:
         _, pub = keys.generate(keyfile, overwrite=force)
     except keys.KeyFileError as err:
-        _fail(str(err), hint="use --force to replace the key (boards trusting the old one "
+        fail(str(err), hint="use --force to replace the key (boards trusting the old one "
                              "will refuse packages signed with the new one)")
     except OSError as err:
-        _fail("cannot write %s: %s" % (keyfile, err.strerror))
+        fail("cannot write %s: %s" % (keyfile, err.strerror))
     click.echo("private key  %s (mode 0600: keep it secret, never ship it)" % keyfile)
     click.echo("public key   %s.pub  %s" % (keyfile, pub))
     click.echo("key id       %s" % keys.key_id(pub))
@@ -195,7 +187,7 @@ def build(keyfile, version, min_version, output, built, tree, source):
         if min_version:
             package.parse_version(min_version)
     except (keys.KeyFileError, package.PackageError) as err:
-        _fail(getattr(err, "message", str(err)), code=2)
+        fail(getattr(err, "message", str(err)), code=2)
     with tempfile.TemporaryDirectory(prefix="upgrade-build-") as tmp:
         if source is None:
             source = tmp
@@ -210,7 +202,7 @@ def build(keyfile, version, min_version, output, built, tree, source):
             manifest = package.build(source, output, private, version,
                                      built=_parse_built(built), min_version=min_version)
         except (ValueError, OSError) as err:
-            _fail("cannot build the package: %s" % err)
+            fail("cannot build the package: %s" % err)
     click.echo("%s: %s %s (%s, %d file(s), %d bytes), signed by %s" % (
         output, manifest["product"], manifest["version"], manifest["kind"],
         len(manifest["files"]), manifest["size"], keys.key_id(keys.public_hex(private))))
@@ -270,7 +262,7 @@ def install_(file, trust, prefix, allow_downgrade, store_path):
     """
     trusted = _trusted(trust)
     if not trusted:
-        _fail("no trusted key", code=2, hint="give --trust KEYFILE.pub (the vendor's public key) "
+        fail("no trusted key", code=2, hint="give --trust KEYFILE.pub (the vendor's public key) "
               "or set upgrade.trusted_keys in the configuration")
     try:
         done = inst.install(file, prefix, trusted, inst.SystemClock(),
@@ -278,11 +270,11 @@ def install_(file, trust, prefix, allow_downgrade, store_path):
     except package.PackageError as err:
         if prefix and os.path.isdir(prefix):
             inst.record_refusal(prefix, inst.SystemClock(), err)     # the agent raises it
-        _fail("refused (%s): %s" % (err.reason, err.message))
+        fail("refused (%s): %s" % (err.reason, err.message))
     except inst.InstallError as err:
-        _fail(err.message)
+        fail(err.message)
     except OSError as err:
-        _fail("cannot install into %s: %s" % (prefix, err))
+        fail("cannot install into %s: %s" % (prefix, err))
     _boot_copy(prefix)
     if done["state"] == "confirmed":
         click.echo("installed %s in %s (first release)" % (done["version"], prefix))
@@ -338,7 +330,7 @@ def rollback(prefix, now):
     try:
         done = inst.rollback(prefix, inst.SystemClock(), reason="manual", now=now)
     except inst.InstallError as err:
-        _fail(err.message)
+        fail(err.message)
     if done["action"] == "rolled_back":
         click.echo("rolled back from %s to %s" % (done["failed"], done["version"]))
     else:

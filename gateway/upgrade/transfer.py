@@ -28,6 +28,7 @@ import re
 import shutil
 import threading
 
+from gateway.upgrade.boot.files import fsync_dir
 from protocols.core.errors import ConcentratorError
 
 TRANSFER_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -60,14 +61,6 @@ def ranges(indices):
     return out
 
 
-def _fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_json(path, obj):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -75,7 +68,7 @@ def _write_json(path, obj):
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(os.path.dirname(path))
+    fsync_dir(os.path.dirname(path))
 
 
 class Transfers:
@@ -269,7 +262,7 @@ class Transfers:
                 _write_json(os.path.join(d, META), meta)
                 raise TransferError("bad_request", meta["error"])
             os.replace(os.path.join(d, PART), os.path.join(d, DONE))
-            _fsync_dir(d)
+            fsync_dir(d)
             meta.update(state="verified", error=None)
             _write_json(os.path.join(d, META), meta)
             return os.path.join(d, DONE)
