@@ -53,6 +53,7 @@ class Forwarder:
         self.counters = {"batches_sent": 0, "batches_acked": 0, "records_acked": 0,
                          "resent": 0, "bytes_sent": 0}
         self.on_acked = None        # fn(seq) after a batch left the store acknowledged
+        self._ack_mode = settings.ack       # to see uplink.ack change while running
 
     # ------------------------------------------------- from other threads
     def published(self, mid):
@@ -117,6 +118,8 @@ class Forwarder:
     def step(self):
         self.s.refresh()
         self._handle_acks()
+        if self.s.ack != self._ack_mode:
+            self._mode_changed()
         sess = self.session
         if not sess.up:
             return
@@ -176,6 +179,16 @@ class Forwarder:
                     del self.inflight[seq]
                 self.store.batch_ack_upto(n)
                 self._resend = [b for b in self._resend if b[0] > n]
+
+    def _mode_changed(self):
+        """``uplink.ack`` changed while running.  To ``broker``: the batches the
+        broker has acknowledged already (waiting for the master until now) are
+        done; the others finish on their PUBACK as usual.  To ``master``: what
+        is in flight waits for the master's ack from its PUBACK on."""
+        if self.s.ack == "broker":
+            for seq in [s for s, e in self.inflight.items() if e[0] is None]:
+                self._done(seq)
+        self._ack_mode = self.s.ack
 
     def _done(self, seq):
         self.store.batch_ack(seq)

@@ -217,3 +217,23 @@ def test_a_caller_that_knows_a_type_converts_it_through_default():
     assert jsonexact.dumps([Num(), {"a": Num()}], default=exact) == '[4396.60,{"a":4396.60}]'
     with pytest.raises(TypeError, match="object"):
         jsonexact.dumps({"v": object()}, default=exact)     # returned unchanged: refused
+
+
+def test_switching_from_master_to_broker_acks_lets_go_of_what_the_broker_has(store):
+    fwd, session, _ = make(store, ack="master", ack_timeout=600)
+    store.put_readings([reading()])
+    fwd.step()
+    (mid1, _, _), = session.sent
+    fwd.published(mid1)                                  # PUBACK: now waiting for the master
+    fwd.step()
+    assert store.batch_backlog()[1] == 1 and fwd.inflight
+    store.put_readings([reading(ts=T + 86400)])
+    fwd.step()                                           # a second batch, no PUBACK yet
+    assert len(session.sent) == 2
+    fwd.s.ack = "broker"                                 # params set uplink.ack=broker
+    fwd.step()
+    assert store.batch_backlog()[1] == 1                 # the first is done, the second waits
+    fwd.published(session.sent[1][0])                    # for its PUBACK
+    fwd.step()
+    assert store.batch_backlog()[:2] == (0, 0) and not fwd.inflight
+    assert fwd.counters["batches_acked"] == 2
