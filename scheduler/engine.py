@@ -33,6 +33,7 @@ HEARTBEAT = 300
 CATCHUP_MINUTE = 30 * 60          # hourly catch-up pass at hh:30
 RECHECK_AT = 3600                 # daily re-check of recent daily values at 01:00
 MAINTENANCE_AT = 3 * 3600 + 600   # retention and budget at 03:10
+MARKS_KEY = "scheduler.marks"
 
 
 class Engine:
@@ -67,7 +68,8 @@ class Engine:
         self._stopping = False
         self._thread = None
         self.last = dict(store.get_state("scheduler.last", {}))
-        self.marks = {}
+        # the daily passes done (clock check, maintenance, recheck), kept over restarts
+        self.marks = dict(store.get_state(MARKS_KEY, {}))
         self.job_listeners = []      # fn(job) after each job a bus worker finished
 
     # ------------------------------------------------------------ archive
@@ -171,9 +173,15 @@ class Engine:
             clock.unregister()
 
     def _due(self, name, at, now):
-        """True once per instant ``at`` (persisted in self.marks)."""
+        """True once per instant ``at``.  The marks are kept in the store, so a
+        restart does not repeat the day's clock check of every meter or the
+        maintenance pass; but for the hourly catch-up plan, which a restart is
+        meant to run (the downtime may have left gaps)."""
         if now >= at and self.marks.get(name, 0) < at:
             self.marks[name] = at
+            if name != "catchup":
+                self.store.set_state(MARKS_KEY, dict((k, v) for k, v in self.marks.items()
+                                                     if k != "catchup"))
             return True
         return False
 

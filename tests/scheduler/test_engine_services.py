@@ -93,3 +93,22 @@ def test_real_time_interval_per_port(tmp_path):
         per_bus.setdefault(b.ids[r["meter"]]["port"], set()).add(r["ts"] - r["ts"] % 900)
     assert len(per_bus["bus1"]) == 4 * len(per_bus["bus2"]) and len(per_bus["bus2"]) == 6
     b.close()
+
+
+def test_a_restart_does_not_repeat_the_days_clock_check_and_maintenance(tmp_path):
+    b = Bench(tmp_path, SCENARIO, params={"plan.realtime_interval_min": 0})
+
+    def passes():
+        return len([r for r in b.store.logs("statistics") if r["message"] == "maintenance"])
+    b.start()                                             # 09:00: today's 02:30 / 03:10 are due
+    b.run_until(T0 + 600)
+    assert passes() == 1
+    ntp = []
+    b.stop()
+    b.start()
+    b.engine.timekeeping.ntp = lambda: ntp.append(1)      # the daily clock pass starts with it
+    b.run_until(T0 + 3600)
+    assert passes() == 1 and ntp == []                    # remembered over the restart
+    b.run_until(T0 + 19 * 3600)                           # 04:00 the next day
+    assert passes() == 2 and ntp == [1]
+    b.close()
