@@ -174,6 +174,9 @@ def _device(where, device, err):
     if not os.path.exists(device):
         err("%s.device %s does not exist: check the port name (ls /dev/tty*) or give a pyserial "
             "URL (socket://host:port)" % (where, device))
+    if os.path.isdir(device):
+        err("%s.device %s is a directory, not a serial device: give the port itself "
+            "(e.g. /dev/ttyS1)" % (where, device))
 
 
 def load(path, check_devices=True):
@@ -184,6 +187,12 @@ def load(path, check_devices=True):
     except FileNotFoundError:
         raise ConfigError("%s: no such configuration file (give one with --config, or see "
                           "docs/operator-guide.md for a minimal one)" % path)
+    except IsADirectoryError:
+        raise ConfigError("%s: is a directory: give the configuration file itself (e.g. "
+                          "%s)" % (path, DEFAULT_PATH))
+    except UnicodeDecodeError as e:
+        raise ConfigError("%s: not UTF-8 text (%s at byte %d): save the file as UTF-8"
+                          % (path, e.reason, e.start))
     except OSError as e:
         raise ConfigError("%s: cannot read: %s" % (path, e.strerror))
     except tomllib.TOMLDecodeError as e:
@@ -290,6 +299,7 @@ def parse(data, path="<config>", check_devices=True):
     from store import ArchiveError
     rules = cfg.meter_rules()
     seen = {}
+    seen_ids = {}
     for i, raw in enumerate(meters):
         where = "meter[%d]" % i
         m = _table(where, raw, METER, err)
@@ -309,6 +319,11 @@ def parse(data, path="<config>", check_devices=True):
             err("%s and %s have the same address %s on %s: give each meter its own address" %
                 (seen[key], where, m["address"], m["port"]))
         seen[key] = where
+        if m.get("id") in seen_ids:
+            err("%s and %s have the same id %s: give each meter its own id (or none: one is "
+                "generated)" % (seen_ids[m["id"]], where, m["id"]))
+        if m.get("id"):
+            seen_ids[m["id"]] = where
         cfg.meters.append(m)
     return cfg
 

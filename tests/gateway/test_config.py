@@ -206,3 +206,39 @@ def test_run_check(tmp_path, dev):
     assert result.exit_code == 0, result.output
     assert "good (1 port(s), 0 declared meter(s), uplink to mqtt.example.net:1883)" in result.output
     assert not os.path.exists(tmp_path / "data")
+
+
+def test_a_configuration_path_that_is_a_directory_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory: give the configuration file itself"):
+        load(str(tmp_path))
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "concentrator.toml"
+    path.write_bytes(MINIMAL.replace("{tmp}", str(tmp_path)).replace("{dev}", "/dev/null")
+                     .encode("utf-8") + b'\n# \xc4\xe3\xba\xc3 (GBK)\n')
+    with pytest.raises(ConfigError, match="not UTF-8 text .* save the file as UTF-8"):
+        load(str(path))
+
+
+def test_a_port_device_that_is_a_directory_is_named(tmp_path):
+    message = mistake(tmp_path, MINIMAL, dev=str(tmp_path))
+    assert "port 'bus1'.device %s is a directory, not a serial device" % tmp_path in message
+
+
+def test_duplicate_meter_ids_are_refused_by_check(tmp_path, dev):
+    text = MINIMAL + """
+[[meter]]
+id = "m-0001"
+address = "000000000001"
+protocol = "dlt645-2007"
+port = "bus1"
+
+[[meter]]
+id = "m-0001"
+address = "000000000002"
+protocol = "dlt645-2007"
+port = "bus1"
+"""
+    message = mistake(tmp_path, text, dev)
+    assert "meter[0] and meter[1] have the same id m-0001" in message
