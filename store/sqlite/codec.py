@@ -74,6 +74,28 @@ def key_range(start=None, end=None):
     return lo, hi
 
 
+def covering_range(start=None, end=None):
+    """Keys of every minute that may hold a value whose ``ts`` is in [start, end):
+    a real-time value's ``ts`` has seconds (the key has its minute, ``dt`` the
+    second), so the first and last minutes are partly in the range; the caller
+    keeps the values with ``in_range(ts, start, end)``."""
+    lo = 0 if start is None else max(0, minute_of(start)) << MINUTE_SHIFT
+    if end is None:
+        return lo, 1 << 62
+    last = int(end) if end == int(end) else int(end) + 1        # ceil
+    return lo, max(0, minute_of(last - 1) + 1) << MINUTE_SHIFT
+
+
+def in_range(ts, start=None, end=None):
+    return (start is None or ts >= start) and (end is None or ts < end)
+
+
+def ts_of(kind, key, dt):
+    """The ``ts`` of a stored value: the boundary, or for real-time values the read time."""
+    ts = EPOCH + (key >> MINUTE_SHIFT) * 60
+    return ts + (dt or 0) if kind == "realtime" else ts
+
+
 def vtype_of(value):
     """The value type of a reading's value: bool, Decimal or int, or str (a
     meter date-time or a state); any other type is a TypeError."""

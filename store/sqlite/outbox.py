@@ -78,8 +78,8 @@ class Outbox:
         """Queue stored readings of ``kind`` in [start, end) upstream again (the
         master station's ``recall``); returns how many.  They go out as new
         batches with new sequence numbers."""
-        lo, hi = codec.key_range(start, end)
-        sql = "SELECT key FROM r_%s WHERE key >= ? AND key < ?" % kind
+        lo, hi = codec.covering_range(start, end)
+        sql = "SELECT key, dt FROM r_%s WHERE key >= ? AND key < ?" % kind
         args = [lo, hi]
         if meters is not None:
             ids = [self._meter_ids.get(m) for m in meters]
@@ -92,7 +92,8 @@ class Outbox:
         sql += " ORDER BY key"
         stream = STREAM_NAMES.index(kind)
         with self.write() as c:
-            keys = [k for (k,) in c.execute(sql, args).fetchall()]
+            keys = [k for k, dt in c.execute(sql, args).fetchall()
+                    if codec.in_range(codec.ts_of(kind, k, dt), start, end)]
             c.executemany("INSERT INTO outbox (stream, ref) VALUES (?, ?)", [(stream, k) for k in keys])
             if keys:
                 self._queued()

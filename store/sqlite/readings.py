@@ -178,7 +178,7 @@ class Readings:
         """Readings of one kind in [start, end), oldest first, optionally of
         one meter and some quantities; ``newest``: the last ``limit`` of them
         (still oldest first)."""
-        lo, hi = codec.key_range(start, end)
+        lo, hi = codec.covering_range(start, end)
         c = self.connect()
         mi = None
         if meter is not None:
@@ -197,6 +197,8 @@ class Readings:
         out = []
         wanted = set(quantities) if quantities else None
         for key, v, flags, dt in c.execute(sql, args):
+            if not codec.in_range(codec.ts_of(kind, key, dt), start, end):
+                continue                # in an edge minute, outside the range by its seconds
             rec = self._decode(kind, key, v, flags, dt)
             if wanted is None or rec["q"] in wanted:
                 out.append(rec)

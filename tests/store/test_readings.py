@@ -198,3 +198,22 @@ def test_keys_put_time_first():
     assert k1 < k2 and codec.split_key(k1) == (T, 5, 3)
     with pytest.raises(codec.EncodingError):
         codec.key_of(1000, 1, 1)
+
+
+def test_ranges_are_half_open_on_each_values_ts_seconds_included(store):
+    """mqtt.md: [from, to) compared with each stored value's ts: the read time of a
+    real-time value (with its seconds), the boundary of a frozen one."""
+    base = T + 10 * 3600
+    a, b, c = base + 10, base + 90, base + 5 * 60 + 40      # 10:00:10, 10:01:30, 10:05:40
+    store.put_readings([r(kind="realtime", ts=ts, src="read") for ts in (a, b, c)])
+    store.put_readings([r(kind="hourly", ts=base), r(kind="hourly", ts=base + 3600)])
+    for (start, end), want in (((base + 20, base + 5 * 60 + 20), [b]),
+                               ((base + 5, base + 5 * 60 + 50), [a, b, c])):
+        assert [x["ts"] for x in store.readings("realtime", None, start, end)] == want
+        store.outbox_remove_upto(1 << 62)
+        assert store.outbox_requeue("realtime", start, end) == len(want)
+        assert sorted(x["ts"] for _, _, x in store.outbox_pending()) == want
+    assert [x["ts"] for x in store.readings("hourly", None, base, base + 3600)] == [base]
+    assert [x["ts"] for x in store.readings("hourly", None, base + 1, base + 3601)] == [base + 3600]
+    store.outbox_remove_upto(1 << 62)
+    assert store.outbox_requeue("hourly", base - 1, base + 1) == 1
