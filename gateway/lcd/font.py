@@ -1,9 +1,13 @@
 """The LCD's bitmap fonts (files made by ``scripts/make-lcd-font``).
 
-A font file is read once, when a glyph is first asked for (about 250 KB for
-the 16 px GB2312 font); a glyph is found by binary search on the sorted code
-point index of its width class.  A character the font lacks draws a box of
-its width (wide for East Asian characters), never an error.
+Two faces: GNU Unifont 16 px (``unifont16.lcdf``: 8x16 and 16x16, the
+default) and WenQuanYi Bitmap Song 12 px (``wqy12.lcdf``: 12x12 Chinese,
+proportional ASCII of nominal width 6) for the screens that need density.
+A font file is read once, when a glyph is first asked for (about 250 KB and
+195 KB); a glyph is found by binary search on the sorted code point index of
+its width class (version 1: a narrow and a wide class; version 2: one class
+per width).  A character the font lacks draws a box of its nominal width
+(wide for East Asian characters), never an error.
 """
 
 import bisect
@@ -18,6 +22,7 @@ from protocols.core.errors import ConcentratorError
 
 FONT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fonts")
 DEFAULT = os.path.join(FONT_DIR, "unifont16.lcdf")
+SMALL = os.path.join(FONT_DIR, "wqy12.lcdf")
 
 
 class FontError(ConcentratorError):
@@ -40,13 +45,22 @@ class Font:
                     data = f.read()
             except OSError as err:
                 raise FontError("cannot read the LCD font %s: %s" % (self.path, err)) from err
-            if data[:4] != b"LCDF" or data[4] != 1:
-                raise FontError("%s is not an LCD font file (version 1)" % self.path)
-            h, nw, ww, n, w = struct.unpack_from("<BBBII", data, 5)
+            if data[:4] != b"LCDF" or data[4:5] not in (b"\x01", b"\x02"):
+                raise FontError("%s is not an LCD font file (version 1 or 2)" % self.path)
+            try:
+                if data[4] == 1:
+                    h, nw, ww, n, w = struct.unpack_from("<BBBII", data, 5)
+                    classes, pos = ((n, nw), (w, ww)), 16
+                else:
+                    h, nw, ww, k = struct.unpack_from("<BBBB", data, 5)
+                    classes = [struct.unpack_from("<BI", data, 9 + 5 * i)[::-1]
+                               for i in range(k)]
+                    pos = 9 + 5 * k
+            except struct.error as err:
+                raise FontError("%s: truncated header" % self.path) from err
             self.height = h
-            pos = 16
             self._classes = []
-            for count, width in ((n, nw), (w, ww)):
+            for count, width in classes:
                 index = array("H")
                 index.frombytes(data[pos:pos + 2 * count])
                 if sys.byteorder != "little":
@@ -116,8 +130,19 @@ class Font:
 _default = None
 
 
+_small = None
+
+
 def default_font():
     global _default
     if _default is None:
         _default = Font()
     return _default
+
+
+def small_font():
+    """The 12 px face."""
+    global _small
+    if _small is None:
+        _small = Font(SMALL)
+    return _small

@@ -15,16 +15,15 @@ timers; after each, ``framebuffer``, ``text_lines()``, ``png()`` and
 """
 
 from gateway.lcd import menu, render
+from gateway.lcd.face import STATUS_H
 from gateway.lcd.font import default_font
 from gateway.lcd.framebuf import FrameBuffer
 from gateway.lcd.keys import CANCEL, OK, key_name
 from gateway.lcd.screens import VIEWS, HomeView
-from gateway.lcd.screens_base import ROWS
 from gateway.lcd.screens_entry import PasswordView
 from gateway.lcd.screens_meter import RollingView
-from gateway.lcd.textfmt import COLS, cols, fit, local
+from gateway.lcd.textfmt import COLS, cols, fit, local, unhair
 
-LINE_H = 16
 SIGNAL = "\u2582\u2584\u2586\u2588"
 
 
@@ -210,26 +209,38 @@ class Lcd:
         return left + " " * max(1, COLS - cols(left, self.font) - cols(right, self.font)) + right
 
     def render(self):
-        lines = [(self.status_bar(), True)] + list(self.view.lines())[:ROWS]
-        lines += [("", False)] * (ROWS + 1 - len(lines))
+        face = self.view.face
+        body = list(self.view.lines())[:face.rows]
+        body += [("", False)] * (face.rows - len(body))
         fb = self.framebuffer
         fb.fill(0)
         self._lines = []
         self.inverted = []
-        for i, (text, inverted) in enumerate(lines):
-            text = fit(text, COLS, self.font)
-            y = i * LINE_H
-            fb.text(text, 0, y, 1, self.font)
+        # (y, height, font, columns) of each line: the status bar in the 16 px
+        # face, the screen's lines in its face
+        self.layout = [(0, STATUS_H, self.font, COLS)] + [
+            (STATUS_H + i * face.line_h, face.line_h, face.font, face.cols)
+            for i in range(face.rows)]
+        for (y, h, font, n), (text, inverted) in zip(
+                self.layout, [(self.status_bar(), True)] + body):
+            text = fit(text, n, font)
+            fb.text(text, 0, y, 1, font)
             if inverted:
-                fb.invert(0, y, fb.width, LINE_H)
+                fb.invert(0, y, fb.width, h)
             self._lines.append(text)
             self.inverted.append(bool(inverted))
         if self.display is not None:
             self.display.show(fb.buf)
 
     def text_lines(self):
-        """What the screen says: its 10 lines (status bar first), right-trimmed."""
-        return [s.rstrip() for s in self._lines]
+        """What the screen says: its lines (status bar first; 10, or 13 on a
+        screen in the 12 px face), right-trimmed."""
+        return [unhair(s).rstrip() for s in self._lines]
+
+    def drawn_lines(self):
+        """The lines exactly as drawn (with the 12 px face's hair spaces), and
+        ``layout``: where each is."""
+        return list(self._lines)
 
     def png(self, scale=1):
         return render.png(self.framebuffer, scale)

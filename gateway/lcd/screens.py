@@ -3,13 +3,14 @@
 ``screens_entry``); ``VIEWS``: the kinds a menu entry opens.
 
 A screen fetches its data through the LCD's one ``call`` (``load``), says
-what it shows as lines of text (``lines``: the 9 lines under the status bar,
-each ``(text, inverted)``) and has the actions its keymap names (``act_*``).
+what it shows as lines of text (``lines``: the lines under the status bar in
+its face, each ``(text, inverted)``) and has the actions its keymap names (``act_*``).
 The LCD draws exactly those lines, so the text renderer tells what the
 pixels show.
 """
 
 from gateway.lcd import menu
+from gateway.lcd.face import FACE12
 from gateway.lcd.screens_base import ListView, PagedView, View, shown_value
 from gateway.lcd.screens_entry import AddressView, ConfirmView, EditView
 from gateway.lcd.screens_meter import MeterView
@@ -48,6 +49,7 @@ class MeterListView(ListView):
 
 class EventsView(ListView):
     kind = "events"
+    face = FACE12
     events = ()
     DAYS = 31
     KEEP = 200
@@ -117,6 +119,7 @@ class ParamsView(ListView):
 class PortsView(PagedView):
     kind = "ports"
     live = True
+    face = FACE12
     diag = None
 
     def load(self):
@@ -128,22 +131,31 @@ class PortsView(PagedView):
         for name in sorted(ports):
             p = ports[name]
             rate = p.get("success_rate")
-            lines = [pad(self.t("success"), "--" if rate is None else "%.1f%%" % (rate * 100)),
-                     pad(self.t("requests"), str(p.get("requests", 0))),
-                     pad(self.t("timeouts"), str(p.get("timeouts", 0))),
-                     pad(self.t("queue"), str(p.get("queue", 0))),
-                     pad(self.t("meters"), str(p.get("meters", 0))),
-                     pad(self.t("last_ok"), short_ts(p.get("last_ok")))]
+            shown = "--" if rate is None else "%.1f%%" % (rate * 100)
+            lines = [self.pad(self.t("success"), shown),
+                     self.pad(self.t("requests"), str(p.get("requests", 0))),
+                     self.pad(self.t("timeouts"), str(p.get("timeouts", 0))),
+                     self.pad(self.t("queue"), str(p.get("queue", 0))),
+                     self.pad(self.t("meters"), str(p.get("meters", 0))),
+                     self.pad(self.t("last_ok"), short_ts(p.get("last_ok")))]
             err = p.get("last_error")
             lines.append(self.t("last_error"))
-            lines.extend(" " + s for s in wrap(str(err) if err else "--", COLS - 1))
+            lines.extend(" " + s for s in self.wrap(str(err) if err else "--", self.face.cols - 1))
             out.append((self.t("port") + " " + name, lines))
         health = (self.diag or {}).get("health", {})
-        summary = [pad(self.t("meters"), str((self.diag or {}).get("meters", 0))),
-                   pad(self.t("alarms"), str(health.get("active", 0)))]
+        summary = [self.pad(self.t("meters"), str((self.diag or {}).get("meters", 0))),
+                   self.pad(self.t("alarms"), str(health.get("active", 0)))]
         for cond, n in sorted(health.get("by_condition", {}).items()):
             label = self.lcd.t(menu.TEXT[cond]) if cond in menu.TEXT else cond
-            summary.append(pad(" " + label, str(n)))
+            summary.append(self.pad(" " + label, str(n)))
+        # the channel table: one line a port, its success rate and meters
+        c = self.face.cols - 7
+        summary.append(self.pad(self.pad(self.t("port"), self.t("success"), c), self.t("meters")))
+        for name in sorted(ports):
+            p = ports[name]
+            rate = p.get("success_rate")
+            shown = "--" if rate is None else "%.1f%%" % (rate * 100)
+            summary.append(self.pad(self.pad(name, shown, c), str(p.get("meters", 0))))
         return [(self.title(), summary)] + out
 
 

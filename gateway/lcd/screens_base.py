@@ -1,22 +1,24 @@
 """The screens' common parts: a screen (``View``), lists, pages, messages.
 
 A screen fetches its data through the LCD's one ``call`` (``load``), says
-what it shows as lines of text (``lines``: the 9 lines under the status bar,
-each ``(text, inverted)``) and has the actions its keymap names (``act_*``).
+what it shows as lines of text (``lines``: the lines under the status bar,
+each ``(text, inverted)``: 9 of 20 columns in the 16 px face, 12 of 26 in the
+12 px face a dense screen sets as its ``face``) and has the actions its keymap names (``act_*``).
 The LCD draws exactly those lines, so the text renderer tells what the
 pixels show.
 """
 
 from gateway.lcd import menu
-from gateway.lcd.textfmt import fit, pad, wrap
+from gateway.lcd.face import FACE16
+from gateway.lcd.textfmt import fit  # noqa: F401  (screens_entry takes it from here)
 
-ROWS = 9          # lines under the status bar
-BODY = ROWS - 1   # lines under a screen's title line
+ROWS = FACE16.rows    # lines under the status bar in the 16 px face
 
 
 class View:
     kind = None
     live = False            # reloaded every refresh period
+    face = FACE16           # FACE12 where the screen needs density
 
     def __init__(self, lcd, entry=None):
         self.lcd = lcd
@@ -28,6 +30,21 @@ class View:
 
     def t(self, key):
         return self.lcd.t(menu.TEXT[key])
+
+    # text in this screen's face
+    def fit(self, s, n=None):
+        return self.face.fit(s, n)
+
+    def pad(self, left, right="", n=None):
+        return self.face.pad(left, right, n)
+
+    def wrap(self, s, n=None):
+        return self.face.wrap(s, n)
+
+    @property
+    def body_rows(self):
+        """Lines under a screen's title line."""
+        return self.face.rows - 1
 
     def title(self):
         return self.lcd.t(self.entry.label) if self.entry else ""
@@ -57,11 +74,11 @@ class View:
     def error_lines(self):
         code, message = self.error
         return [(self.t("error") + " " + str(code), False)] + \
-            [(s, False) for s in wrap(message)]
+            [(s, False) for s in self.wrap(message)]
 
     def lines(self):
         if self.error:
-            return [(fit(self.title()), False)] + self.error_lines()
+            return [(self.fit(self.title()), False)] + self.error_lines()
         return self.body()
 
     # default actions
@@ -83,17 +100,17 @@ class ListView(View):
         n = len(items)
         head = self.title()
         if n:
-            head = pad(head, "%d/%d" % (self.sel + 1, n))
-        out = [(fit(head), False)]
+            head = self.pad(head, "%d/%d" % (self.sel + 1, n))
+        out = [(self.fit(head), False)]
         if not n:
             return out + [(self.empty_text(), False)]
         if self.sel < self.scroll:
             self.scroll = self.sel
-        if self.sel >= self.scroll + BODY:
-            self.scroll = self.sel - BODY + 1
-        for i in range(self.scroll, min(self.scroll + BODY, n)):
+        if self.sel >= self.scroll + self.body_rows:
+            self.scroll = self.sel - self.body_rows + 1
+        for i in range(self.scroll, min(self.scroll + self.body_rows, n)):
             mark = ">" if i == self.sel else " "
-            out.append((fit(mark + items[i]), i == self.sel))
+            out.append((self.fit(mark + items[i]), i == self.sel))
         return out
 
     def _move(self, d):
@@ -108,10 +125,10 @@ class ListView(View):
         self._move(1)
 
     def act_page_up(self):
-        self._move(-BODY)
+        self._move(-self.body_rows)
 
     def act_page_down(self):
-        self._move(BODY)
+        self._move(self.body_rows)
 
     def act_open(self):
         if self.items():
@@ -131,10 +148,10 @@ class PagedView(View):
         pages = self.pages()
         self.page %= len(pages)
         name, lines = pages[self.page]
-        head = pad(name, "%d/%d" % (self.page + 1, len(pages))) if len(pages) > 1 else name
-        self.scroll = max(0, min(self.scroll, len(lines) - BODY))
-        return [(fit(head), False)] + [(fit(s), False) for s in
-                                       lines[self.scroll:self.scroll + BODY]]
+        head = self.pad(name, "%d/%d" % (self.page + 1, len(pages))) if len(pages) > 1 else name
+        self.scroll = max(0, min(self.scroll, len(lines) - self.body_rows))
+        return [(self.fit(head), False)] + [(self.fit(s), False) for s in
+                                            lines[self.scroll:self.scroll + self.body_rows]]
 
     def act_up(self):
         self.scroll = max(0, self.scroll - 1)
@@ -189,7 +206,7 @@ class MessageView(View):
         return self._title
 
     def body(self):
-        out = [(fit(self._title), False)]
+        out = [(self.fit(self._title), False)]
         for s in self._lines:
-            out.extend((w, False) for w in wrap(s))
-        return out[:ROWS]
+            out.extend((w, False) for w in self.wrap(s))
+        return out[:self.face.rows]

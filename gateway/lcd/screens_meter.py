@@ -4,16 +4,18 @@
 from decimal import Decimal
 
 from gateway.lcd import menu
+from gateway.lcd.face import FACE12
 from gateway.lcd.screens_base import ROWS, PagedView, View, at_last_ts, latest
-from gateway.lcd.textfmt import COLS, cols, fit, number, pad, short_ts
+from gateway.lcd.textfmt import fit, number, pad, short_ts
 
 BLOCKS = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
-CHART_LINES = 3
+CHART_LINES = 6
 
 
 class MeterView(PagedView):
     kind = "meter"
     live = True
+    face = FACE12
     STATE_QS = ("meter.status", "valve.state", "relay.state", "meter.datetime")
 
     def __init__(self, lcd, meter):
@@ -40,14 +42,14 @@ class MeterView(PagedView):
                                 "limit": 8})
         self.chart = (r or {}).get("values", [])
 
-    def value_line(self, rec):
+    def value_line(self, rec, face=None):
         label = self.lcd.t(menu.QUANTITIES.get(rec["q"], (rec["q"], rec["q"])))
         v = rec.get("value")
         if rec["q"] in ("valve.state", "relay.state") and v in menu.STATES:
             shown = self.lcd.t(menu.STATES[v])
         else:
             shown = number(v) + (rec.get("unit") or "")
-        return pad(label, shown)
+        return (face or self.face).pad(label, shown)
 
     def pages(self):
         order = list(menu.QUANTITIES)
@@ -58,13 +60,13 @@ class MeterView(PagedView):
             cur.append(self.t("none"))
         frz = []
         for key, (ts, recs) in (("daily", self.daily), ("monthly", self.monthly)):
-            frz.append(pad(self.t(key), short_ts(ts) if ts else self.t("none")))
+            frz.append(self.pad(self.t(key), short_ts(ts) if ts else self.t("none")))
             frz.extend(self.value_line(r) for r in recs if r["q"] not in self.STATE_QS)
         state = [self.value_line(self.now[q]) for q in self.STATE_QS if q in self.now]
         read = max((r["ts"] for r in self.now.values()), default=None)
         state += [self.t("read_at"), " " + (short_ts(read) if read else self.t("none"))]
         ident = "%s %s" % (self.meter.get("id", ""), self.meter.get("address", ""))
-        if cols(ident) > COLS:
+        if self.face.font.width(ident) > self.face.cols * self.face.font.narrow:
             ident = self.meter.get("address", "")
         return [(name, [ident] + lines) for name, lines in (
             (self.t("current"), cur), (self.t("freeze"), frz), (self.t("state"), state),
@@ -82,6 +84,9 @@ class MeterView(PagedView):
             return [self.t("none")]
         top = max(d for _, d in days)
         levels = CHART_LINES * 8
+        font = self.face.font
+        # a bar two columns wide: two narrow blocks (16 px face) or one wide (12 px)
+        per_bar = max(1, 2 * font.narrow // font.width(BLOCKS[0]))
         heights = []
         for _, d in days:
             h = int(d * levels / top) if top > 0 else 0
@@ -92,11 +97,11 @@ class MeterView(PagedView):
             cells = []
             for h in heights:
                 lv = max(0, min(8, h - base))
-                cells.append(BLOCKS[lv - 1] * 2 if lv else "  ")
+                cells.append(BLOCKS[lv - 1] * per_bar if lv else "  ")
             rows.append(" ".join(cells))
         rows.append(" ".join(ts[8:10] if isinstance(ts, str) else "--" for ts, _ in days))
         unit = (self.chart[-1].get("unit") or "") if self.chart else ""
-        rows.append(pad("max", number(top) + unit))
+        rows.append(self.pad("max", number(top) + unit))
         return rows
 
 
@@ -132,6 +137,6 @@ class RollingView(View):
         lines = [pad(head, "%d/%d" % (self.index % len(self.meters) + 1, len(self.meters))),
                  m.get("id", ""), m.get("address", "")]
         order = list(menu.QUANTITIES)
-        lines += [mv.value_line(r) for q, r in sorted(self.now.items(), key=lambda kv: (
+        lines += [mv.value_line(r, self.face) for q, r in sorted(self.now.items(), key=lambda kv: (
             order.index(kv[0]) if kv[0] in order else len(order), kv[0]))]
         return [(fit(x), False) for x in lines[:ROWS]]

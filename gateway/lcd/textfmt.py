@@ -1,7 +1,9 @@
-"""Text helpers of the screens: widths in columns (a wide character counts
-two narrow ones; a 160-pixel line has 20), cutting, wrapping, and times as
-the screens show them.  No clock is read here: times come in as epoch
-seconds and an offset."""
+"""Text helpers of the screens: widths in columns (a column is the font's
+narrow width: 8 px in the 16 px face, 20 a line; 6 px in the 12 px face, 26 a
+line; a wide character counts two), cutting, wrapping, and times as the
+screens show them.  Lines are measured in pixels, so the 12 px face's
+proportional ASCII never runs past the edge.  No clock is read here: times come
+in as epoch seconds and an offset."""
 
 import calendar
 import re
@@ -10,6 +12,7 @@ import time
 from gateway.lcd.font import default_font
 
 COLS = 20
+HAIR = "\u200a"
 
 
 def cols(s, font=None):
@@ -19,10 +22,10 @@ def cols(s, font=None):
 def fit(s, n=COLS, font=None):
     """``s`` cut to at most ``n`` columns."""
     font = font or default_font()
-    out, used = [], 0
+    out, used, room = [], 0, n * _narrow(font)
     for ch in s:
-        w = font.columns(ch)
-        if used + w > n:
+        w = font.width(ch)
+        if used + w > room:
             break
         out.append(ch)
         used += w
@@ -30,21 +33,33 @@ def fit(s, n=COLS, font=None):
 
 
 def pad(left, right="", n=COLS, font=None):
-    """``left`` and ``right`` on one line of ``n`` columns, right aligned."""
-    room = n - cols(right, font)
-    left = fit(left, max(room - (1 if right else 0), 0), font)
-    return left + " " * (room - cols(left, font)) + right
+    """``left`` and ``right`` on one line of ``n`` columns, right aligned; in
+    a proportional face the last pixels are hair spaces (U+200A, 1 px), which
+    ``unhair`` takes out of the text the screen says."""
+    font = font or default_font()
+    space = font.width(" ")
+    room = n * _narrow(font) - font.width(right)
+    left = fit(left, max(room - (space if right else 0), 0) // _narrow(font), font)
+    gap = max(room - font.width(left), 0)
+    hair = gap % space if font.has(HAIR) else 0
+    return left + " " * (gap // space) + HAIR * hair + right
+
+
+def unhair(s):
+    """``s`` without the hair spaces ``pad`` aligns with."""
+    return s.replace(HAIR, "")
 
 
 def wrap(s, n=COLS, font=None):
     """``s`` as lines of at most ``n`` columns (cut at spaces where possible)."""
     font = font or default_font()
+    room = n * _narrow(font)
     lines = []
     for para in str(s).split("\n"):
         line, used = "", 0
         for ch in para:
-            w = font.columns(ch)
-            if used + w > n:
+            w = font.width(ch)
+            if used + w > room:
                 cut = line.rfind(" ")
                 if cut > 0 and ch != " ":
                     lines.append(line[:cut])
@@ -52,14 +67,18 @@ def wrap(s, n=COLS, font=None):
                 else:
                     lines.append(line)
                     line = ""
+                used = font.width(line)
                 if ch == " ":
-                    used = cols(line, font)
                     continue
-                used = cols(line, font)
             line += ch
             used += w
         lines.append(line)
     return lines
+
+
+def _narrow(font):
+    font.has(" ")                  # loads the file, which sets the widths
+    return font.narrow
 
 
 def local(epoch, offset):

@@ -7,6 +7,7 @@ import pytest
 
 from gateway.lcd import Lcd, menu
 from gateway.lcd.framebuf import FrameBuffer
+from gateway.lcd.textfmt import unhair
 from tests.lcd.fake import FakeClock, FakeOps, authenticate
 from tests.lcd.test_render import decode_png
 
@@ -123,17 +124,20 @@ def test_golden_text(name, lang):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize("name", ["home", "meter_chart", "events", "port"])
+@pytest.mark.parametrize("name", ["home", "meter_current", "meter_chart", "events", "port",
+                                  "ports"])
 def test_pixels_are_the_text_lines(name, lang):
     """Drawing the text renderer's lines again gives the same pixels, and the
     PNG shows those pixels."""
     lcd, ops, clock = make(lang)
     press(lcd, ROUTES[name][0])
     fb = FrameBuffer()
-    for i, (s, inv) in enumerate(zip(lcd.text_lines(), lcd.inverted)):
-        fb.text(s, 0, 16 * i)
+    drawn = lcd.drawn_lines()
+    assert [unhair(s).rstrip() for s in drawn] == lcd.text_lines()
+    for (y, h, font, _), s, inv in zip(lcd.layout, drawn, lcd.inverted):
+        fb.text(s, 0, y, 1, font)
         if inv:
-            fb.invert(0, 16 * i, 160, 16)
+            fb.invert(0, y, 160, h)
     assert fb.buf == lcd.framebuffer.buf
     w, h, depth, ctype, rows = decode_png(lcd.png())
     assert (w, h, depth) == (160, 160, 1)
@@ -165,7 +169,7 @@ def test_find_meter_by_address():
     assert lcd.text_lines()[2] == "00000000000101"
     lcd.press("OK")
     assert lcd.view.kind == "meter" and lcd.view.meter["id"] == "m-0002"
-    assert "00000000000101" in lcd.text_lines()
+    assert "m-0002 00000000000101" in lcd.text_lines()     # id and address on one line
     lcd.press("CANCEL")
     press(lcd, ["UP", "OK"])
     assert lcd.view.kind == "message"
@@ -357,3 +361,24 @@ def test_events_newest_first_across_truncated_pages():
     assert lines[2] == ">18 10:00 开盖" and lines[3] == " 03 10:00 终端上电"
     assert len([s for s in lines if "10:00" in s]) == 4
     assert asked[1]["from"] == "2026-11-03T10:00:00+08:00"
+
+
+@pytest.mark.parametrize("name", ["meter_current", "meter_chart", "events", "ports", "port"])
+def test_dense_screens_use_the_12px_face(name):
+    """Meter data, the events list and the channel table: 12 lines of 12 px
+    under the 16 px status bar; the other screens keep 9 lines of 16 px."""
+    lcd, ops, clock = make()
+    press(lcd, ROUTES[name][0])
+    assert [(y, h) for y, h, _, _ in lcd.layout] == [(0, 16)] + [(16 + 12 * i, 12)
+                                                                 for i in range(12)]
+    assert len(lcd.text_lines()) == 13 and lcd.layout[1][2].height == 12
+    lcd.press("CANCEL")
+    while len(lcd.stack) > 1:
+        lcd.press("CANCEL")
+    assert [(y, h) for y, h, _, _ in lcd.layout] == [(16 * i, 16) for i in range(10)]
+
+
+def test_events_list_shows_whole_labels_in_the_12px_face():
+    lcd, ops, clock = make("en")
+    press(lcd, ROUTES["events"][0])
+    assert ">18 21:30 Params changed" in lcd.text_lines()
