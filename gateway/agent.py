@@ -16,6 +16,7 @@ import socket
 import threading
 
 from drivers.clock import RealClock
+from drivers.modem import read_signal
 from drivers.port import Port
 from drivers.radio import RadioModule
 from drivers.transport import SerialTransport
@@ -212,7 +213,19 @@ class Agent:
         return cached[1]
 
     def _uplink_status(self):
-        return self.uplink.status() if self.uplink else {"enabled": False}
+        out = self.uplink.status() if self.uplink else {"enabled": False}
+        out.update(self._link_status())
+        return out
+
+    def _link_status(self):
+        """The link under the uplink: the channel the configuration says, the
+        modem's signal from its file (None where not known)."""
+        link = self.cfg.link
+        out = {"channel": link["channel"] or None, "csq": None, "signal": None}
+        if link["signal_file"]:
+            out.update(read_signal(link["signal_file"], self.clock.time(),
+                                   link["signal_max_age_s"]))
+        return out
 
     def _info(self):
         return {"cid": self.cfg.id, "agent": "running",

@@ -92,7 +92,15 @@ UPGRADE = {
     "store_copy": (bool, True, "keep a copy of store.db while a new version is on probation"),
 }
 HEX_KEY = re.compile(r"[0-9a-fA-F]{64}\Z")
-UPLINK_KEYS = tuple(f[0] for f in FIELDS if f[0] not in LIVE)
+# the board's link to the master station, for the status op and the LCD's status bar
+LINK = {
+    "channel": (str, "", "ethernet or cellular: how the board reaches the master station; "
+                         "empty: not said (shown as --)"),
+    "signal_file": (str, "", "a file holding the modem's last AT+CSQ answer (+CSQ: 18,99), "
+                             "written by the board's modem script; empty: no signal shown"),
+    "signal_max_age_s": (int, 300, "an older signal_file is not shown (the script stopped)"),
+}
+UPLINK_KEYS = tuple(f[0] for f in FIELDS if f[0] not in LIVE) + tuple(LINK)
 TOP = ("concentrator", "port", "radio", "uplink", "meter", "params", "upgrade", "lcd")
 
 
@@ -119,6 +127,7 @@ class Config:
         self.ports = []
         self.radio = None
         self.uplink = None
+        self.link = _link({}, None)     # [uplink] channel, signal_file, signal_max_age_s
         self.meters = []
         self.params = {}
         self.upgrade = _upgrade({}, None)
@@ -163,6 +172,20 @@ def _table(where, data, schema, err):
             err("%s.%s is %r: it must be %s (%s)" % (where, key, value, _type_name(typ), note))
         out[key] = value
     return out
+
+
+def _link(data, err):
+    if err is None:
+        return dict((k, d) for k, (_, d, _) in LINK.items())
+    link = _table("uplink", data, LINK, err)
+    if link["channel"] not in ("", "ethernet", "cellular"):
+        err("uplink.channel is %r: ethernet or cellular (or leave it out)" % link["channel"])
+    if link["signal_file"] and link["channel"] != "cellular":
+        err("uplink.signal_file is for a cellular link: set channel = \"cellular\" too, or "
+            "leave signal_file out")
+    if not 1 <= link["signal_max_age_s"] <= 86400:
+        err("uplink.signal_max_age_s is %d: 1 .. 86400 seconds" % link["signal_max_age_s"])
+    return link
 
 
 def _device(where, device, err):
@@ -267,7 +290,8 @@ def parse(data, path="<config>", check_devices=True):
     unknown = sorted(set(up) - set(UPLINK_KEYS))
     if unknown:
         err("uplink: unknown key %s; allowed: %s" % (", ".join(unknown), ", ".join(UPLINK_KEYS)))
-    values = dict(up)
+    values = dict((k, v) for k, v in up.items() if k not in LINK)
+    cfg.link = _link(dict((k, v) for k, v in up.items() if k in LINK), err)
     values.setdefault("cid", c["id"])
     try:
         cfg.uplink = UplinkSettings(**values)

@@ -242,3 +242,25 @@ port = "bus1"
 """
     message = mistake(tmp_path, text, dev)
     assert "meter[0] and meter[1] have the same id m-0001" in message
+
+
+def test_uplink_channel_and_signal_file(tmp_path, dev):
+    text = MINIMAL.replace('host = "mqtt.example.net"', 'host = "m"\nchannel = "cellular"\n'
+                           'signal_file = "/run/modem/csq"')
+    cfg = load(write(tmp_path, text, dev))
+    assert cfg.link == {"channel": "cellular", "signal_file": "/run/modem/csq",
+                        "signal_max_age_s": 300}
+    assert cfg.uplink.host == "m"                      # the rest goes to the uplink
+    assert load(write(tmp_path, MINIMAL, dev)).link["channel"] == ""
+
+
+@pytest.mark.parametrize("lines, expected", [
+    ('channel = "wifi"', "uplink.channel is 'wifi': ethernet or cellular (or leave it out)"),
+    ('signal_file = "/run/csq"', 'uplink.signal_file is for a cellular link: set channel = '
+                                 '"cellular" too'),
+    ('channel = "cellular"\nsignal_max_age_s = 0', "uplink.signal_max_age_s is 0: 1 .. 86400"),
+    ('channel = 4', "uplink.channel is 4: it must be text"),
+])
+def test_uplink_link_mistakes(tmp_path, dev, lines, expected):
+    text = MINIMAL.replace('host = "mqtt.example.net"', 'host = "m"\n' + lines)
+    assert expected in mistake(tmp_path, text, dev)
