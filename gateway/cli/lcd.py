@@ -101,7 +101,7 @@ def show(screen, pixels=False):
 def frame(screen, pixels, size):
     """The terminal's picture: the screen in a box, and the keys under it."""
     cols, rows = size
-    if pixels and (cols < PIXEL_SIZE[0] or rows < PIXEL_SIZE[1] + 2):
+    if pixels and (cols < PIXEL_SIZE[0] or rows < PIXEL_SIZE[1]):
         pixels = False
         note = "(--pixels needs 80x40: text lines shown)"
     else:
@@ -112,10 +112,20 @@ def frame(screen, pixels, size):
     else:
         body = [(">" if inv and i else " ") + line for i, (line, inv) in
                 enumerate(zip(screen["lines"], screen["inverted"]))]
-        body = ["+" + "-" * 22 + "+"] + ["|" + line for line in body] + ["+" + "-" * 22 + "+"]
+        # 22 columns hold a 16 px line; a 12 px screen's lines may be longer
+        rule = "+" + "-" * max([22] + [cells(line) for line in body]) + "+"
+        body = [rule] + ["|" + line for line in body] + [rule]
     keys = "arrows move  Enter OK  Esc CANCEL  q quit" + ("" if screen["backlight"]
                                                              else "  (backlight off)")
+    if pixels and rows < PIXEL_SIZE[1] + 1:
+        return body                     # exactly 40 rows: the pixels, no room for the keys
     return body + [keys] + ([note] if note else [])
+
+
+def cells(text):
+    """Terminal columns of ``text`` (East Asian wide characters take two)."""
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def read_key(fd, timeout):
@@ -126,8 +136,17 @@ def read_key(fd, timeout):
     if ch == b"\x1b":
         if not select.select([fd], [], [], 0.05)[0]:
             return "CANCEL"
-        seq = os.read(fd, 8).decode("ascii", "replace")
-        return ARROWS.get(seq[-1:]) if seq.startswith(("[", "O")) else "CANCEL"
+        intro = os.read(fd, 1)
+        if intro not in (b"[", b"O"):
+            return "CANCEL"
+        # read the sequence to its final byte only: a key typed right after it
+        # (DOWN then Enter in one read) stays for the next call
+        seq = b""
+        while len(seq) < 16 and select.select([fd], [], [], 0.05)[0]:
+            seq += os.read(fd, 1)
+            if 0x40 <= seq[-1] <= 0x7E:
+                break
+        return ARROWS.get(seq[-1:].decode("ascii", "replace"))
     return decode_key(ch)
 
 
@@ -150,7 +169,8 @@ def interactive(link, args, pixels):
         screen = link.call("lcd.screen", args)
         while True:
             size = shutil.get_terminal_size(TEXT_SIZE)
-            out = "\x1b[H\x1b[2J" + "\r\n".join(frame(screen, pixels, size)) + "\r\n"
+            # no newline after the last line: a frame of the terminal's height must not scroll
+            out = "\x1b[H\x1b[2J" + "\r\n".join(frame(screen, pixels, size))
             sys.stdout.write(out)
             sys.stdout.flush()
             key = read_key(fd, 1.0)

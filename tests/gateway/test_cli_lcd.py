@@ -91,6 +91,8 @@ def test_terminal_picture_and_keys():
     assert "needs 80x40" in small[-1]
     big = frame(screen, True, (80, 43))
     assert len(big) == 41 and len(big[0]) == 80
+    exact = frame(screen, True, (80, 40))          # "at least 80x40": the pixels, no key line
+    assert exact == big[:40]
     assert [decode_key(c) for c in (b"\r", b"q", b"x")] == ["OK", "QUIT", None]
 
 
