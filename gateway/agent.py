@@ -10,6 +10,7 @@ Under systemd with ``WatchdogSec`` the agent pings the watchdog while its
 scheduler is alive.
 """
 
+import copy
 import logging
 import os
 import socket
@@ -103,10 +104,9 @@ class Agent:
                                        self.upgrade_restart, config.data_file("store.db"))
                                    if self.upgrade else None)
         self.uplink = None
+        self.cid, self.uplink_settings = self._from_params(config)
         if config.uplink.enabled:
-            config.uplink.params = self.params
-            config.uplink.refresh()
-            self.uplink = Uplink(config.uplink, self.store, self.handlers, self.clock, __version__,
+            self.uplink = Uplink(self.uplink_settings, self.store, self.handlers, self.clock, __version__,
                                  stats=lambda: summary(self.engine, self.store, self.params),
                                  addresses=self._addresses, meters_count=self.archive.count,
                                  tz_offset=lambda: self.clock.tz_offset)
@@ -124,6 +124,21 @@ class Agent:
         if wanted:
             self.params.set_many(wanted)
             self._applied(set(self.cfg.params))
+
+    def _from_params(self, config):
+        """(cid, uplink settings): the configuration's, with what the parameters
+        terminal.address, uplink.host and uplink.port say instead (read here,
+        at start: a change applies after a restart)."""
+        settings = copy.copy(config.uplink)
+        cid = self.params.get("terminal.address") or config.id
+        if self.params.get("terminal.address"):
+            settings.cid = cid
+        settings.host = self.params.get("uplink.host") or settings.host
+        settings.port = self.params.get("uplink.port") or settings.port
+        if settings.enabled:
+            settings.params = self.params
+            settings.refresh()
+        return cid, settings
 
     def _applied(self, keys=None):
         marker = self.cfg.data_file(".params-from-config")
@@ -228,7 +243,7 @@ class Agent:
         return out
 
     def _info(self):
-        return {"cid": self.cfg.id, "agent": "running",
+        return {"cid": self.cid, "agent": "running",
                 "uptime_s": int(self.clock.monotonic() - self.started)
                 if self.started is not None else 0,
                 "uplink": self._uplink_status()}
@@ -256,9 +271,9 @@ class Agent:
         if self.upgrade and self.upgrade.on_probation:
             self.upgrade.milestone("started")
         sd_notify("READY=1\nSTATUS=reading %d meters" % self.archive.count())
-        log.info("agent %s started: %d port(s)%s, %d meter(s), uplink %s", self.cfg.id,
+        log.info("agent %s started: %d port(s)%s, %d meter(s), uplink %s", self.cid,
                  len(self.ports), " and a radio" if self.radio else "", self.archive.count(),
-                 "to %s:%d" % (self.cfg.uplink.host, self.cfg.uplink.port) if self.uplink
+                 "to %s:%d" % (self.uplink_settings.host, self.uplink_settings.port) if self.uplink
                  else "disabled")
 
     def run(self):

@@ -47,7 +47,8 @@ class Offline:
         self.engine = Engine(self.clock, self.store, self.archive, self.params, {}, None)
         self.ops = Operations(self.engine, self.store, self.archive, self.params, self.clock,
                               __version__, self.clock.time(), console=True,
-                              info=lambda: {"cid": config.id, "agent": "not running"})
+                              info=lambda: {"cid": self.params.get("terminal.address")
+                                            or config.id, "agent": "not running"})
         self.ops.lcd_config = config.lcd        # `concentrator lcd`: a panel over these ops
         self.ops.lcd_call = self.call
 

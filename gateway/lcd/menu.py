@@ -76,7 +76,9 @@ KEYMAP = {
     "event": _PAGES,
     "param": {UP: "up", DOWN: "down", LEFT: "up", RIGHT: "down", OK: "open", CANCEL: "back"},
     "terminal": _PAGES,
-    "clock": _PAGES,
+    "clock": {UP: "up", DOWN: "down", LEFT: "page_prev", RIGHT: "page_next", OK: "open",
+              CANCEL: "back"},
+    "clock_set": _ENTRY,
     "confirm": {OK: "submit", CANCEL: "back"},
     "message": {OK: "back", CANCEL: "back"},
     "rolling": {},                        # any key wakes the screen
@@ -232,6 +234,10 @@ TEXT = {
     "rolling": ("轮显", "Rolling"),
     "value": ("值", "Value"),
     "default": ("默认", "Default"),
+    "set_clock": ("设置终端时钟", "Set the clock"),
+    "no_time": ("时间无效", "Not a valid time"),
+    "clock_done": ("对时成功", "Clock set"),
+    "restart_needed": ("重启后生效", "After a restart"),
 }
 
 WEEKDAYS = (("一", "Mon"), ("二", "Tue"), ("三", "Wed"), ("四", "Thu"), ("五", "Fri"),

@@ -12,6 +12,7 @@ pixels show.
 from gateway.lcd import menu
 from gateway.lcd.face import FACE12
 from gateway.lcd.screens_base import ListView, PagedView, View, shown_value
+from gateway.lcd.screens_clock import ClockSetView
 from gateway.lcd.screens_entry import AddressView, ConfirmView, EditView
 from gateway.lcd.screens_meter import MeterView
 from gateway.lcd.textfmt import (COLS, fit, iso, midnight, number, pad, parse_iso, short_ts,
@@ -256,7 +257,11 @@ class ClockView(PagedView):
             pad(self.t("drift"), number(i.get("drift_ppm"))),
             self.t("last_sync"),
             " " + (short_ts(last.get("ts")) + " %ss" % last.get("correction_s")
-                   if last else "--")])]
+                   if last else "--"),
+            self.t("editable")])]
+
+    def act_open(self):
+        self.lcd.with_password(lambda: ClockSetView(self.lcd))
 
 
 class HomeView(View):

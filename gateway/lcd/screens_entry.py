@@ -153,6 +153,8 @@ class EditView(EntryView):
             ch = r["changed"].get(self.key, {})
             lines = [self.t("changed"), shown_value(ch.get("old")) + " \u2192 " +
                      shown_value(ch.get("new"))]
+            if self.key in (r.get("restart_needed") or ()):
+                lines.append(self.t("restart_needed"))
         else:
             lines = [self.t("unchanged")]
         self.lcd.replace(MessageView(self.lcd, self.prompt(), lines))

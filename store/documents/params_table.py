@@ -151,7 +151,17 @@ EXTRA = (
     P("uplink.allow_unsigned_control", "bool", False, None, "accept control, reset and params.set without a signature"),
 )
 
-ALL = PARAMS + EXTRA
+# values of the configuration file that the LCD, the console and the master station may change:
+# empty (0) = the file's; read when the agent starts, so a change applies after a restart
+RESTART = (
+    P("terminal.address", "str", "", Regex(r"(|[A-Za-z0-9_-]{1,32})\Z", "1-32 of A-Z a-z 0-9 _ -, or empty"),
+      "the concentrator's address (its id in the MQTT topics and on the screens); empty = [concentrator] id; after a restart"),
+    P("uplink.host", "str", "", _HOST, "the master station's broker; empty = [uplink] host; after a restart"),
+    P("uplink.port", "int", 0, Range(0, 65535), "the broker's port; 0 = [uplink] port; after a restart"),
+)
+RESTART_KEYS = tuple(p.key for p in RESTART)
+
+ALL = PARAMS + EXTRA + RESTART
 BY_KEY = dict((p.key, p) for p in ALL)
 
 

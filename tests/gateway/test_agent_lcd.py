@@ -118,7 +118,8 @@ def test_a_parameter_changed_on_the_keys_needs_the_password_and_is_logged(tmp_pa
     rig.start()
     try:
         client = ControlClient(rig.socket)
-        param = ["OK", "DOWN", "DOWN", "DOWN", "OK", "OK"]       # the reading interval
+        # the reading interval, under terminal address, master host and port
+        param = ["OK", "DOWN", "DOWN", "DOWN", "OK", "DOWN", "DOWN", "DOWN", "OK"]
         screen = client.call("lcd.keys", {"keys": param + ["OK"] + digits("654321") + ["OK"]})
         assert any("wrong" in line.lower() for line in screen["lines"]), screen["lines"]
         before = client.call("params.get", {"keys": ["plan.realtime_interval_min"]})

@@ -72,8 +72,11 @@ EVENTS = [
 PARAMS = {"plan.realtime_interval_min": 15, "freeze.settlement_day": 1,
           "time.tz_offset_min": 480, "clock.ntp_server": "", "health.offline_after": 3,
           "plan.hourly": True, "store.budget_mb": 64,
-          "plan.broadcast_freeze": ["daily"]}
-RANGES = {"plan.realtime_interval_min": (0, 1440), "freeze.settlement_day": (1, 28),
+          "plan.broadcast_freeze": ["daily"],
+          "terminal.address": "", "uplink.host": "", "uplink.port": 0}
+# the params.set reply names the keys that apply after a restart (restart_needed)
+RESTART = ("terminal.address", "uplink.host", "uplink.port")
+RANGES = {"uplink.port": (0, 65535), "plan.realtime_interval_min": (0, 1440), "freeze.settlement_day": (1, 28),
           "time.tz_offset_min": (-720, 840), "health.offline_after": (1, 100),
           "store.budget_mb": (16, 100000)}
 
@@ -172,7 +175,11 @@ class FakeOps:
             if self.params[k] != v:
                 changes[k] = {"old": self.params[k], "new": v}
                 self.params[k] = v
-        return {"changed": changes}
+        out = {"changed": changes}
+        restart = [k for k in changes if k in RESTART]
+        if restart:
+            out["restart_needed"] = restart
+        return out
 
     def op_time_get(self, args, meta):
         return {"ts": "2026-11-19T00:26:40+08:00", "epoch": T0, "tz_offset_min": 480,

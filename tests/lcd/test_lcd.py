@@ -30,8 +30,14 @@ ROUTES = {
     "events": (["OK", "DOWN", "DOWN", "OK"], "events"),
     "event": (["OK", "DOWN", "DOWN", "OK", "DOWN", "OK"], "event"),
     "params": (["OK", "DOWN", "DOWN", "DOWN", "OK"], "params"),
-    "param": (["OK", "DOWN", "DOWN", "DOWN", "OK", "OK"], "param"),
-    "password": (["OK", "DOWN", "DOWN", "DOWN", "OK", "OK", "OK"], "password"),
+    # the reading interval, under terminal address, master host and port
+    "param": (["OK", "DOWN", "DOWN", "DOWN", "OK", "DOWN", "DOWN", "DOWN", "OK"], "param"),
+    "password": (["OK", "DOWN", "DOWN", "DOWN", "OK", "DOWN", "DOWN", "DOWN", "OK", "OK"],
+                 "password"),
+    "clock_password": (["OK", "UP", "OK", "DOWN", "OK", "OK"], "password"),
+    "clock_set": (["OK", "UP", "OK", "DOWN", "OK", "OK"] + sum(
+        (["RIGHT"] * bool(i) + ["UP"] * int(c) for i, c in enumerate("123456")), []) + ["OK"],
+        "clock_set"),
     "terminal_menu": (["OK", "UP", "OK"], "menu"),
     "terminal": (["OK", "UP", "OK", "OK"], "terminal"),
     "clock": (["OK", "UP", "OK", "DOWN", "OK"], "clock"),
@@ -40,7 +46,7 @@ ROUTES = {
 }
 GOLDEN_SCREENS = ("home", "main", "meters", "meter_list", "meter_current", "meter_freeze",
                   "meter_state", "meter_chart", "address", "ports", "port", "events", "event",
-                  "params", "param", "password", "terminal", "clock")
+                  "params", "param", "password", "terminal", "clock", "clock_set")
 
 
 class FakeDisplay:
@@ -382,3 +388,19 @@ def test_events_list_shows_whole_labels_in_the_12px_face():
     lcd, ops, clock = make("en")
     press(lcd, ROUTES["events"][0])
     assert ">18 21:30 Params changed" in lcd.text_lines()
+
+
+def test_a_change_that_applies_after_a_restart_says_so():
+    lcd, ops, clock = make("en")
+    press(lcd, ["OK", "DOWN", "DOWN", "DOWN", "OK"])
+    assert lcd.view.params[:3] == ["terminal.address", "uplink.host", "uplink.port"]
+    press(lcd, ["DOWN", "DOWN", "OK", "OK"] + digits("123456") + ["OK"])
+    assert lcd.view.kind == "edit" and lcd.view.key == "uplink.port"
+    press(lcd, ["UP"] * 8 + ["RIGHT", "UP"] + ["OK"])           # "0" -> "80"
+    assert ops.params["uplink.port"] == 80
+    lines = lcd.text_lines()
+    assert "Changed" in lines and "0 \u2192 80" in lines and "After a restart" in lines
+    press(lcd, ["OK", "CANCEL", "DOWN", "OK", "OK"])             # realtime interval: at once
+    press(lcd, ["UP", "OK"])
+    assert ops.params["plan.realtime_interval_min"] == 25
+    assert "After a restart" not in lcd.text_lines()
