@@ -55,7 +55,7 @@ def test_socket_is_private_and_speaks_json_lines(rig):
     assert st["cid"] == "c01" and st["agent"] == "running"
     assert sorted(st["ports"]) == ["bus1", "bus2", "bus3", "bus4", "radio"]
     assert st["meters"] == {"total": 8, "offline": 0}
-    assert st["uplink"] == {"enabled": False}
+    assert st["uplink"] == {"enabled": False, "channel": None, "csq": None, "signal": None}
 
 
 def test_console_calls_are_logged_with_the_user(rig):
@@ -115,8 +115,9 @@ def test_uptime_comes_from_the_injected_clock():
 
     class Cfg:
         id = "c01"
+        link = {"channel": "", "signal_file": "", "signal_max_age_s": 300}
     agent = Agent.__new__(Agent)          # only _info is under test: no files, no socket
-    agent.clock, agent.cfg, agent.uplink = Clock(), Cfg(), None
+    agent.clock, agent.cfg, agent.uplink, agent.cid = Clock(), Cfg(), None, "c01"
     agent.started = 0.0                   # a virtual clock may start at 0
     assert agent._info()["uptime_s"] == 1000
     agent.started = None                  # not started yet
