@@ -100,6 +100,12 @@ class Acquirer:
         now = int(e.clock.time())
         rows = readings_of(job.meter, records, "realtime", now, "read")
         if rows:
-            e.store.put_readings(rows)
+            replaced = []
+            e.store.put_readings(rows, replaced)
+            # the store keeps one real-time value a minute: say which earlier read this replaced
+            earlier = dict((q, ts) for _, q, ts in replaced)
+            for r in rows:
+                if r["q"] in earlier:
+                    r["replaces"] = earlier[r["q"]]
             e.health.values(job.meter, "realtime", rows)
         return rows

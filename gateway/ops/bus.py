@@ -48,6 +48,32 @@ class BusOps:
             raise unknown_meters(unknown)
         return [by_id[i] for i in ids]
 
+    def _by_id_or_address(self, names):
+        """{name: archive record, or a CommandError} for meter ids or addresses
+        (按地址选抄: the address as on the nameplate, when one archived meter has it)."""
+        meters = self.engine.archive_meters()
+        by_id = dict((m["id"], m) for m in meters)
+        by_address = {}
+        for m in meters:
+            by_address.setdefault(m["address"], []).append(m)
+        out = {}
+        for name in names:
+            same = by_address.get(name, [])
+            if name in by_id:
+                out[name] = by_id[name]
+            elif len(same) == 1:
+                out[name] = same[0]
+            elif same:
+                out[name] = CommandError("bad_request", "address %s is meter %s: name the meter by "
+                                         "its id" % (name, " and ".join(
+                                             "%s on %s" % (m["id"], m["port"]) for m in same)))
+            else:
+                out[name] = CommandError(
+                    "unknown_meter", "no meter %s in the archive (neither an id nor an address "
+                    "there): add it (meters.add; console: concentrator meters add) to read it "
+                    "through the agent" % name)
+        return out
+
     def _run_on_meter(self, meter, fn, what):
         """Run ``fn(reader)`` as an on-demand job on the meter's bus; its result."""
         cancelled = []
@@ -85,7 +111,18 @@ class BusOps:
     def op_read(self, args, meta):
         """On-demand read (召测): values per meter, or its error."""
         args = check_args("read", args, ("meters", "q"))
-        meters = self._meters_of(id_list(args, "meters", allow_all=True))
+        names = id_list(args, "meters", allow_all=True)
+        found = self._by_id_or_address(names) if names is not None else \
+            dict((m["id"], m) for m in self._meters_of(None))
+        if names is not None and all(isinstance(m, CommandError) for m in found.values()):
+            if all(m.code == "unknown_meter" for m in found.values()):
+                raise CommandError("unknown_meter", "no meter%s %s in the archive (neither ids "
+                                   "nor addresses there; meters.list shows it): add a meter "
+                                   "(meters.add; console: concentrator meters add) to read it "
+                                   "through the agent" % ("s" if len(names) > 1 else "",
+                                                          ", ".join(names)),
+                                   detail={"meters": names})
+            raise next(m for m in found.values() if m.code != "unknown_meter")
         qs = args.get("q")
         if qs is not None:
             allowed = "a list of quantity names such as [\"energy.active.import.total\"]"
@@ -95,16 +132,28 @@ class BusOps:
             if wrong:
                 raise bad("q", wrong[0], allowed, "is not a quantity name")
             qs = list(dict.fromkeys(qs))
-        ids = [m["id"] for m in meters]
+        ids = list(dict.fromkeys(m["id"] for m in found.values() if isinstance(m, dict)))
         got = self.engine.read_now(ids, qs, timeout=self.timeout)
         out = {}
-        for mid in ids:
-            r = got.get(mid) or {"error": "internal", "message": "no result"}
+        for name, m in found.items():
+            if isinstance(m, CommandError):
+                out[name] = {"error": {"code": m.code, "message": m.message}}
+                continue
+            r = got.get(m["id"]) or {"error": "internal", "message": "no result"}
             if "values" in r:
-                out[mid] = {"values": [{"q": v["q"], "value": v["value"], "unit": v["unit"],
-                                        "ts": self.iso(v["ts"])} for v in r["values"] or []]}
+                values = r["values"] or []
+                one = {"values": [{"q": v["q"], "value": v["value"], "unit": v["unit"],
+                                   "ts": self.iso(v["ts"])} for v in values]}
+                earlier = sorted(set(v["replaces"] for v in values if "replaces" in v))
+                if earlier:
+                    one["note"] = ("replaces the values read at %s: the store keeps one real-time "
+                                   "value per meter and quantity a minute, the latest" %
+                                   ", ".join(self.iso(t) for t in earlier))
             else:
-                out[mid] = {"error": {"code": r["error"], "message": r["message"]}}
+                one = {"error": {"code": r["error"], "message": r["message"]}}
+            if name != m["id"]:
+                one["meter"] = m["id"]          # read by address: which meter that is
+            out[name] = one
         return {"meters": out}
 
     # ----------------------------------------------------------- control
