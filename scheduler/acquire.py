@@ -17,15 +17,17 @@ from scheduler.frozen import NotYet, Unavailable, read_frozen
 log = logging.getLogger(__name__)
 
 
-def readings_of(meter, records, kind, ts, src, read_ts=None):
+def readings_of(meter, records, kind, ts, src, read_ts=None, clock_off=False):
     out = []
     for r in records:
         q = r.get("quantity")
         if not q:
             continue
-        out.append({"meter": meter["id"], "q": q, "unit": r.get("unit") or "", "kind": kind,
-                    "ts": ts, "value": r.get("value"), "src": src,
-                    "read_ts": read_ts})
+        row = {"meter": meter["id"], "q": q, "unit": r.get("unit") or "", "kind": kind,
+               "ts": ts, "value": r.get("value"), "src": src, "read_ts": read_ts}
+        if clock_off:
+            row["clock_off"] = True
+        out.append(row)
     return out
 
 
@@ -83,15 +85,39 @@ class Acquirer:
         quantities = e.plan.quantities(meter, kind)
         now = e.clock.time()
         records, src = read_frozen(reader, kind, b, now, quantities, e.plan.calendar)
+        clock_off = src == "meter" and self._clock_off(job, reader, records, now)
         if job.priority == jobs.CATCHUP and src == "meter":
             src = "catchup"
-        rows = readings_of(meter, records, kind, b, src, int(now) if src == "read" else None)
+        rows = readings_of(meter, records, kind, b, src, int(now) if src == "read" else None,
+                           clock_off)
         if not rows:
             raise Unavailable("the meter gave none of %s" % ", ".join(quantities))
         e.store.put_readings(rows)
         e.catchup.filled(meter, kind, b)
         e.health.values(meter, kind, rows)
         return rows
+
+    def _clock_off(self, job, reader, records, now):
+        """Whether the meter froze these records by a clock out of tolerance: its
+        clock deviation episode is on, or the record was not the one a right
+        clock numbers ``n`` -- then its clock is read now (which reports the
+        episode, ``meter_clock_deviation``, once) to tell a clock that is off
+        from freezes the meter missed."""
+        e = self.engine
+        meter, kind, b = job.meter, job.kind, job.boundary
+        if "clock_deviation" in e.health.active(meter["id"]):
+            return True
+        cal = e.plan.calendar
+        right = "%s:%d" % (kind, cal.steps(kind, b, cal.floor(kind, now)) + 1)
+        if all(r.get("period") in (None, right) for r in records):
+            return False
+        try:
+            checked = e.timekeeping.check_meter(job, reader)
+        except (DriverError, CodecError, NotSupportedError) as err:
+            log.info("meter %s: clock not read after a shifted %s record: %s", meter["id"], kind,
+                     err)
+            return False
+        return abs(checked["deviation_s"]) > int(e.params.get("clock.deviation_threshold_s"))
 
     def _current(self, job, reader):
         e = self.engine

@@ -6,6 +6,9 @@ A reading is a dict::
      "kind": "daily", "ts": 1795017600, "value": Decimal("12345.67"),
      "src": "meter", "read_ts": None}
 
+and ``"clock_off": True`` on a frozen value the meter took by a clock out of
+tolerance (absent otherwise).
+
 ``ts`` is the boundary (UTC seconds) for frozen kinds and the read time for
 real-time values.  One value per meter, quantity, kind and boundary: putting
 a second one changes nothing, unless the stored one is empty (None).  A
@@ -101,7 +104,7 @@ class Readings:
         else:
             v = self._text_id(c, str(value))
         src = r.get("src", "meter")
-        flags = codec.flags_of(exp_bits, src)
+        flags = codec.flags_of(exp_bits, src, r.get("clock_off"))
         if kind == "realtime":
             dt = ts % 60
         elif src == "read" and r.get("read_ts") is not None:
@@ -159,6 +162,8 @@ class Readings:
         src = codec.src_of(flags)
         rec = {"meter": self._meter_name(mi), "q": name, "unit": unit, "kind": kind, "ts": ts,
                "value": value, "src": src, "read_ts": None}
+        if codec.clock_off_of(flags):
+            rec["clock_off"] = True
         if kind == "realtime":
             rec["ts"] = ts + (dt or 0)
         elif dt is not None:
