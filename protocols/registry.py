@@ -16,7 +16,9 @@ that none of them keeps an ``if protocol == ...`` chain of its own:
   ``(name, form, argument, what is allowed)`` (see ``OPTION_FORMS``);
 * ``line``: line defaults ``(baud, parity, reply timeout s, inter-byte gap s,
   silence before a request s)`` (spec/protocols.md 1.1, 2, 3.1, 5.1, 6);
-* ``history``: how many boundaries of each freeze kind the meter keeps itself;
+* ``history``: how many boundaries of each freeze kind the meter keeps itself
+  (``instant``: the records an immediate broadcast freeze makes, read back
+  after the ``freeze`` command);
 * ``radio_type``: the Q/GDW 1376.2 protocol type code of a radio node, or
   None when the protocol is not carried by the radio module;
 * ``default_items``: what a read with no item list returns (None: the
@@ -115,7 +117,7 @@ PROTOCOLS = (
         _DLT645_ADDRESS,
         (_PASSWORD, ("operator", "hex", 8, "8 hex digits, e.g. 00000000"), _LEVEL),
         (2400, "E", 1.0, 0.5, 0.02),
-        history={"hourly": 254, "daily": 62, "monthly": 12}, radio_type=2,
+        history={"hourly": 254, "daily": 62, "monthly": 12, "instant": 3}, radio_type=2,
         default_items=("energy.active.import.total", "energy.active.import.t1",
                        "energy.active.import.t2", "energy.active.import.t3",
                        "energy.active.import.t4", "energy.active.export.total", "voltage.a",

@@ -17,6 +17,15 @@ from scheduler.frozen import NotYet, Unavailable, read_frozen
 log = logging.getLogger(__name__)
 
 
+INSTANT_SLACK = 120      # s between a broadcast freeze and its record's minute stamp
+
+
+def _utc(cal, shown):
+    """UTC seconds of a meter's local ISO text (seconds optional)."""
+    return cal.utc(int(shown[0:4]), int(shown[5:7]), int(shown[8:10]), int(shown[11:13]),
+                   int(shown[14:16]), int(shown[17:19] or 0))
+
+
 def readings_of(meter, records, kind, ts, src, read_ts=None, clock_off=False):
     out = []
     for r in records:
@@ -45,6 +54,8 @@ class Acquirer:
                 result = self._frozen(job, reader)
             elif job.action == "current":
                 result = self._current(job, reader)
+            elif job.action == "instant":
+                result = self._instant(job, reader)
             elif job.action == "clock":
                 result = e.timekeeping.check_meter(job, reader)
             elif job.action == "call":
@@ -118,6 +129,33 @@ class Acquirer:
                      err)
             return False
         return abs(checked["deviation_s"]) > int(e.params.get("clock.deviation_threshold_s"))
+
+    def _instant(self, job, reader):
+        """After an immediate broadcast freeze at ``job.boundary`` (our clock):
+        the meter's instant-freeze record, stored as real-time values at that
+        instant with ``src=meter``.  A record whose freeze time is not that
+        instant by the meter's clock (within INSTANT_SLACK s; the meter missed
+        the broadcast) is not taken: the current values are read instead."""
+        e = self.engine
+        cal = e.plan.calendar
+        at = job.boundary
+        records = reader.read_instant(job.quantities)
+        stamp = next((r["value"] for r in records if r["quantity"] == "freeze.time"), None)
+        fresh = stamp is not None and abs(_utc(cal, stamp) - at) <= INSTANT_SLACK
+        if stamp is not None and not fresh:
+            shown = reader.read_clock()       # a meter clock off: its stamp is by that clock
+            deviation = _utc(cal, shown) - e.clock.time() if shown else 0
+            fresh = abs(_utc(cal, stamp) - deviation - at) <= INSTANT_SLACK
+        if not fresh:
+            log.info("meter %s: no instant freeze record of %s (newest %s): reading it now",
+                     job.meter["id"], cal.iso(at), stamp)
+            return self._current(job, reader)
+        rows = readings_of(job.meter, [r for r in records if r["quantity"] != "freeze.time"],
+                           "realtime", int(at), "meter")
+        if rows:
+            e.store.put_readings(rows)
+            e.health.values(job.meter, "realtime", rows)
+        return rows
 
     def _current(self, job, reader):
         e = self.engine

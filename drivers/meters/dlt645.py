@@ -177,6 +177,15 @@ class Dlt645Session:
         raise NoRecordError("no %s freeze record for %s in the meter" % (kind, boundary_iso),
                             meter=self.address)
 
+    def read_instant(self, quantities):
+        """The newest instant-freeze record (瞬时冻结, 0501xx01, made by 16H with
+        every field 99H): its ``freeze.time`` and those of ``quantities`` it holds."""
+        if self.edition != "2007":
+            raise NotSupportedError("DL/T645-1997 keeps no instant freeze record",
+                                    port=self.port.name, meter=self.address)
+        held = [q for q in quantities if self.codec.di_for(q, "instant:1") is not None]
+        return self.read(["freeze.time"] + held, period="instant:1")
+
     def _daily_blocks(self, k, quantities):
         recs = []
         for d1, prefix in ((0x01, "energy.active.import."), (0x02, "energy.active.export.")):

@@ -165,8 +165,10 @@ def freeze(kind, as_json, config_path):
     """Freeze now (broadcast freeze, then read); needs the agent.
 
     DL/T645-2007 buses get the broadcast freeze; then every meter's values of
-    that kind are read.  The values are stored as real-time readings (src read) and go upstream;
-    nothing is stored as an hourly/daily/monthly value.
+    that kind are read: a DL/T645-2007 meter's instant-freeze record (src
+    meter, at the broadcast instant), the others' current values (src read).
+    They are stored as real-time readings and go upstream; nothing is stored
+    as an hourly/daily/monthly value.
 
     \b
     Examples:
@@ -180,7 +182,9 @@ def freeze(kind, as_json, config_path):
     else:
         click.echo("freeze %s: broadcast on %s; %d meter read%s queued" % (
             kind, ", ".join(result["broadcast"]) or "no bus", result["meters"],
-            "" if result["meters"] == 1 else "s"))
+            "" if result["meters"] == 1 else "s") +
+            ("" if not result.get("instant") else ", %d of the instant freeze record" %
+             result["instant"]))
         for bus, message in sorted((result.get("failed") or {}).items()):
             for line in fields([("broadcast on %s failed:" % bus, message)]):
                 click.echo(line)

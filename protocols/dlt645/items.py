@@ -88,10 +88,12 @@ DEMAND = (
     (0x02, "demand.active.export.max"),
 )
 
-# 05 ff kk NN: frozen records (A.6); ff = record kind, NN = 1..max record.
+# 05 ff kk NN: frozen records (A.6); ff = record kind, NN = 1..max record:
+# 00 timed (定时冻结), 01 instant (瞬时冻结, made by 16H with 99999999),
+# 04 hourly (整点冻结), 06 daily (日冻结).
 FREEZES = (
-    (0x01, "timed", 0x0C),
-    (0x02, "instant", 0x03),
+    (0x00, "timed", 0x0C),
+    (0x01, "instant", 0x03),
     (0x04, "hourly", 0xFE),
     (0x06, "daily", 0x3E),
 )

@@ -14,9 +14,9 @@ Functions (clause 7 of the standard):
   04000B01..03, relay trip count 1D000001, cover-open count 03300D00;
   hourly freezes 0504xxNN (NN = 1..254, time + import + export) and daily
   freezes 0506xxNN (NN = 1..62, time + the tariff blocks), both equal to
-  ``meter.frozen(...)``; instant freezes 0502xxNN (made by 16H).  An absent
+  ``meter.frozen(...)``; instant freezes 0501xxNN (瞬时冻结, made by 16H).  An absent
   record reads as FFH (decodes to None), as ``frozen`` gives None.
-  Unknown DI, a tariff beyond the meter's, timed freezes 0501xxNN,
+  Unknown DI, a tariff beyond the meter's, timed freezes 0500xxNN,
   prepayment items and load-profile reads (11H with parameters): D1H 02H.
 * 12H follow-up: a read whose reply would exceed ``max_data`` (default 200)
   data bytes goes out in frames split at value boundaries: B1H, then

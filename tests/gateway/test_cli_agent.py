@@ -123,9 +123,10 @@ def test_freeze_broadcasts_and_queues_reads(rig):
     r = run(rig, "freeze", "--kind", "daily", "--json")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert doc == {"broadcast": ["bus1"], "meters": 8}
+    assert doc == {"broadcast": ["bus1", "radio"], "meters": 8, "instant": 3}
     r = run(rig, "freeze", "--kind", "hourly")
-    assert r.stdout == "freeze hourly: broadcast on bus1; 8 meter reads queued\n"
+    assert r.stdout == ("freeze hourly: broadcast on bus1, radio; 8 meter reads queued, 3 of "
+                        "the instant freeze record\n")
     r = run(rig, "freeze")
     assert r.exit_code == 2 and "--kind" in r.stderr
 
