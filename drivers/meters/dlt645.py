@@ -9,7 +9,8 @@ following multi-frame replies (D5 set, C = B1H) with 12H (2007) / 02H
 boundary (a meter that missed freezes, or whose clock is hours off, numbers
 them differently: the record is found by its freeze time); monthly = settlement data N (2007: energy DI0 = N, the
 last 12; 1997: 94xx / 98xx, the last two).  Writes (14H / 04H: clock, relay
-1CH) carry the archive's ``password``, ``operator`` and password ``level``.
+1CH, meter parameters: ``read_param``/``write_param``) carry the archive's
+``password``, ``operator`` and password ``level``.
 
 A reply is decoded once, in the acceptance check; an error reply raises
 MeterRefusedError naming the error bits; a reply from another address is not
@@ -25,6 +26,7 @@ from drivers.errors import MeterRefusedError, NoRecordError, NotFrozenYetError, 
 from drivers.meters.records import exact, tree, wildcard_pattern
 from protocols.core.errors import CodecError
 from protocols.dlt645 import edition1997, edition2007, items as items2007
+from protocols.dlt645 import params as dlt645_params
 from protocols.dlt645.frame import BROADCAST, WILDCARD, Deframer, Frame, decode_frame, error_bits
 
 WAKE_UP = b"\xFE\xFE\xFE\xFE"
@@ -211,6 +213,23 @@ class Dlt645Session:
             data = edition1997.encode_items(di, value)
             frame = edition1997.write(self.address, di, data, "%02X%s" % (self.level, password))
         self._exchange(frame)
+
+    def read_param(self, name):
+        """A meter parameter (``protocols.dlt645.params``), as the meter shows it."""
+        recs = self.read_di(self._param_di(name))
+        value = recs[0]["value"] if recs else None
+        return str(value) if value is not None and not isinstance(value, str) else value
+
+    def write_param(self, name, value):
+        """Write a meter parameter (14H, the password at the archive's level);
+        ``value`` as ``protocols.dlt645.params.check`` gives it."""
+        self.write(self._param_di(name), value)
+
+    def _param_di(self, name):
+        if self.edition != "2007":
+            raise NotSupportedError("parameter writes need DL/T645-2007", port=self.port.name,
+                                    meter=self.address)
+        return dlt645_params.di_of(name)
 
     def clock_writable(self):
         """None when ``set_clock`` may be used, else why not."""

@@ -62,6 +62,8 @@ SINGLE = (
     (0x04000B01, "settlement.day.1", "DDhh", "", False),
     (0x04000B02, "settlement.day.2", "DDhh", "", False),
     (0x04000B03, "settlement.day.3", "DDhh", "", False),
+    (0x04001202, "freeze.hourly.interval", "NN", "min", False),
+    (0x04001203, "freeze.daily.time", "hhmm", "", False),
     (0x00900100, "energy.prepaid.remaining", "XXXXXX.XX", "kWh", False),
     (0x00900200, "credit.remaining", "XXXXXX.XX", "CNY", False),
     (0x03300D00, "count.cover_open", "XXXXXX", "", False),

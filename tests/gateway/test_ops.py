@@ -19,6 +19,7 @@ DAY_FROM, DAY_TO = "2026-11-01T00:00:00+08:00", "2026-11-02T00:00:00+08:00"
 MQTT_OPS = {"ping", "read", "recall", "time.get", "time.set", "time.sync_meters", "freeze",
             "meters.list", "meters.add", "meters.update", "meters.remove", "params.get",
             "params.set", "control", "events.query", "logs.query", "diag", "reset",
+            "meter.params.get", "meter.params.set",
             "upgrade.begin", "upgrade.status", "upgrade.apply", "upgrade.abort"}
 
 
@@ -32,9 +33,11 @@ def test_ops_signatures_and_slow_ones(gw):
     h = gw.h
     assert h.ops() == MQTT_OPS == set(op.name for op in OPS if not op.console_only)
     assert set(op for op in MQTT_OPS if h.needs_signature(op)) == {"control", "reset", "params.set",
-                                                                   "upgrade.apply"}
+                                                                   "upgrade.apply",
+                                                                   "meter.params.set"}
     assert set(op for op in MQTT_OPS if h.slow(op)) == {"read", "control", "time.sync_meters",
-                                                       "freeze", "recall", "upgrade.apply"}
+                                                       "freeze", "recall", "upgrade.apply",
+                                                       "meter.params.get", "meter.params.set"}
     assert not h.slow("recall", {"kind": "daily", "from": DAY_FROM, "to": DAY_TO})
     assert h.slow("recall", {"kind": "daily", "from": "2026-01-01T00:00:00+08:00", "to": DAY_TO})
     assert h.slow("reset", {"what": "data"}) and not h.slow("reset", {"what": "restart"})
