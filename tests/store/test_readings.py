@@ -234,3 +234,15 @@ def test_a_later_real_time_read_in_the_same_minute_replaces_the_earlier_and_says
     store.put_readings([r(value="1.00")])
     store.put_readings([r(value="2.00")], replaced)
     assert str(store.readings("daily")[0]["value"]) == "1.00" and len(replaced) == 1
+
+
+def test_a_value_frozen_by_a_clock_out_of_tolerance_keeps_its_mark_upstream(store):
+    from upstream.payload import PayloadBuilder, decode
+    from upstream.settings import UplinkSettings
+    store.put_readings([r(clock_off=True), r(q="energy.active.export.total", value="1.00")])
+    marked, plain = sorted(store.readings("daily"), key=lambda x: x["q"], reverse=True)
+    assert marked["clock_off"] is True and "clock_off" not in plain
+    b = PayloadBuilder(UplinkSettings(cid="c01"), addresses=lambda: {})
+    _, payload = b.build("daily", 1, [marked, plain])
+    records = decode(payload)["records"]
+    assert [x.get("clock_off") for x in records] == [True, None]
