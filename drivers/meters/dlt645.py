@@ -7,8 +7,9 @@ following multi-frame replies (D5 set, C = B1H) with 12H (2007) / 02H
 2007 hourly record N (0504FFNN, the last 254 hours) and daily record N
 (0506 00/01/02 NN, the last 62 days), whose freeze time must be the
 boundary (a meter that missed freezes, or whose clock is hours off, numbers
-them differently: the record is found by its freeze time); monthly = settlement data N (2007: energy DI0 = N, the
-last 12; 1997: 94xx / 98xx, the last two).  Writes (14H / 04H: clock, relay
+them differently: the record is found by its freeze time); monthly =
+settlement data N (2007: energy DI0 = N, the last 12; 1997: 94xx / 98xx,
+the last two).  Writes (14H / 04H: clock, relay
 1CH, meter parameters: ``read_param``/``write_param``) carry the archive's
 ``password``, ``operator`` and password ``level``.
 
@@ -170,7 +171,8 @@ class Dlt645Session:
             if stamps[k] == want:
                 period = "%s:%d" % (kind, k)
                 recs = first if kind == "hourly" else self._daily_blocks(k, quantities)
-                return [r for r in recs if r["quantity"] in quantities and r.get("period") == period]
+                return [r for r in recs
+                        if r["quantity"] in quantities and r.get("period") == period]
             # records are newest first: a later freeze time means the one wanted is older
             k = max(1, k + stamps[k] - want)
         if stamps.get(1) is not None and stamps[1] < want:

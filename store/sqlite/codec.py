@@ -20,8 +20,9 @@ or float in between).  States and
 enumerations are ids in ``texts``; flags are 0/1; a meter's clock is the
 seconds of its local date-time.  ``flags`` bits 4-5 hold the source (meter,
 read, catchup); bit 6 marks a frozen value from a meter whose clock was out
-of tolerance (``clock_off``: the meter froze it at its own, wrong, time).  ``dt``: for src=read the seconds from the boundary to the
-real read; for real-time values the second within the minute; else NULL.
+of tolerance (``clock_off``: the meter froze it at its own, wrong, time).
+``dt``: for src=read the seconds from the boundary to the real read; for
+real-time values the second within the minute; else NULL.
 """
 
 import calendar

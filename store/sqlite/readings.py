@@ -129,9 +129,10 @@ class Readings:
                     if v is None:
                         continue
                     if kind == "realtime":
-                        old = c.execute("SELECT dt FROM r_realtime WHERE key = ?", (key,)).fetchone()
-                        c.execute("UPDATE r_realtime SET value = ?, flags = ?, dt = ? WHERE key = ?",
-                                  (v, flags, dt, key))
+                        old = c.execute("SELECT dt FROM r_realtime WHERE key = ?",
+                                        (key,)).fetchone()
+                        c.execute("UPDATE r_realtime SET value = ?, flags = ?, dt = ? "
+                                  "WHERE key = ?", (v, flags, dt, key))
                         if replaced is not None:
                             replaced.append((r["meter"], r["q"], codec.ts_of(kind, key, old[0])))
                     else:

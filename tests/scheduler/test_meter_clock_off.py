@@ -50,12 +50,14 @@ def test_records_are_found_by_their_own_time_and_marked(days):
     for address in ("000000000002", "000000000003"):
         mid = _id(b, address)
         sim = b.meter_of(mid)
-        rows = [r for r in b.store.readings("hourly", mid) if r["q"] == "energy.active.import.total"]
+        rows = [r for r in b.store.readings("hourly", mid)
+                if r["q"] == "energy.active.import.total"]
         got = dict((r["ts"], r) for r in rows)
         assert set(hours) <= set(got), (mid, sorted(set(hours) - set(got))[:3])
         for t in hours:
             want = sim.model.frozen("hourly", t)["energy.active.import.total"]
-            assert got[t]["value"] == Decimal(str(want)) and got[t].get("clock_off") is True, (mid, t)
+            assert got[t]["value"] == Decimal(str(want)), (mid, t)
+            assert got[t].get("clock_off") is True, (mid, t)
         daily = b.store.readings("daily", mid)
         assert daily and all(r.get("clock_off") for r in daily)
     normal = b.store.readings("hourly", _id(b, "000000000001"))
