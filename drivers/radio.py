@@ -14,7 +14,9 @@ sessions (``drivers.meters``): ``transact`` wraps the
 request in 13H F1 and hands the meter's reply, unwrapped, to the same
 deframer and acceptance check as on a wire, with the radio's longer
 timeouts.  Frames the module sends on its own (06H reports, 14H requests)
-are confirmed or answered and counted, never taken for a reply.
+are confirmed or answered and counted, never taken for a reply.  A radio
+meter's broadcast (DL/T645 time sync 08H, freeze 16H) goes out through the
+module's broadcast, AFN 05H F3 (``RadioModule.broadcast``, ``broadcast_line``).
 """
 
 import threading
@@ -28,6 +30,13 @@ from protocols.gdw1376_2 import build
 from protocols.core.errors import CodecError
 
 NODE_PAGE = 16          # nodes per 10H F2 query / 11H F1 add
+BROADCAST_NODE = "999999999999"
+
+
+def broadcast_line(bus, protocol):
+    """Where a broadcast to ``protocol`` meters on ``bus`` goes: the port itself,
+    or for the radio module its 05H F3 broadcast."""
+    return bus.broadcaster(protocol) if isinstance(bus, RadioModule) else bus
 
 
 def protocol_type(protocol):
@@ -169,6 +178,18 @@ class RadioModule:
             self.add_nodes(missing)
         return sorted(missing), sorted(a for a in stale if a not in missing)
 
+    def broadcast(self, protocol, frame):
+        """AFN 05H F3: the module broadcasts ``frame`` (a DL/T645 broadcast time
+        sync or freeze) to its meters; it confirms, the meters do not answer."""
+        ptype = protocol_type(protocol)
+        self._exchange(lambda seq: build.start_broadcast(ptype, frame, seq=seq))
+        self.counters.add(None, "broadcasts")
+
+    def broadcaster(self, protocol):
+        """A Port-shaped line whose ``broadcast`` goes out through the module
+        (05H F3) to its ``protocol`` meters, for ``drivers.meters.broadcast_*``."""
+        return RadioChannel(self, BROADCAST_NODE, protocol)
+
     def forward(self, node, protocol, frame, timeout=None):
         """13H F1: the meter's reply frame (bytes) to ``frame``, or NoReplyError."""
         ptype = protocol_type(protocol)
@@ -211,7 +232,9 @@ class RadioChannel:
         self.module.port.open()
 
     def broadcast(self, request, meter=None):
-        raise DriverError("broadcasts to radio meters go through the module (05H F3)")
+        """A broadcast frame (DL/T645 08H/16H to 99..99) goes out through the
+        module to every radio meter (05H F3)."""
+        self.module.broadcast(self.protocol, request)
 
     def transact(self, request, deframer, accept=None, meter=None, reply_timeout=None,
                  retries=None, byte_gap=None):

@@ -16,7 +16,9 @@ that none of them keeps an ``if protocol == ...`` chain of its own:
   ``(name, form, argument, what is allowed)`` (see ``OPTION_FORMS``);
 * ``line``: line defaults ``(baud, parity, reply timeout s, inter-byte gap s,
   silence before a request s)`` (spec/protocols.md 1.1, 2, 3.1, 5.1, 6);
-* ``history``: how many boundaries of each freeze kind the meter keeps itself;
+* ``history``: how many boundaries of each freeze kind the meter keeps itself
+  (``instant``: the records an immediate broadcast freeze makes, read back
+  after the ``freeze`` command);
 * ``radio_type``: the Q/GDW 1376.2 protocol type code of a radio node, or
   None when the protocol is not carried by the radio module;
 * ``default_items``: what a read with no item list returns (None: the
@@ -25,6 +27,9 @@ that none of them keeps an ``if protocol == ...`` chain of its own:
   protocol can search a bus, set clocks and freeze by broadcast, and whether
   its meters keep a clock the concentrator can read;
 * ``controls``: the remote controls its meters take (``valve``, ``relay``);
+* ``params``: the module under ``protocols/`` with the parameters the
+  concentrator may write into the meters (``names()``, ``allowed(name)``,
+  ``check(name, value)``), or None (``meter_params`` below);
 * ``directed``: whether its deframer is told the direction it listens for
   (``Deframer("reply")`` on a master, ``"request"`` on a slave): a bare
   Modbus RTU frame does not say which it is.
@@ -66,12 +71,12 @@ class Protocol:
 
     __slots__ = ("name", "title", "family", "codec", "deframer", "session", "kinds", "address",
                  "options", "line", "history", "radio_type", "default_items", "scan",
-                 "broadcast_time", "broadcast_freeze", "clock", "controls", "directed")
+                 "broadcast_time", "broadcast_freeze", "clock", "controls", "directed", "params")
 
     def __init__(self, name, title, family, codec, session, kinds, address, options, line,
                  history=None, radio_type=None, default_items=None, scan=False,
                  broadcast_time=False, broadcast_freeze=False, clock=True, controls=(),
-                 deframer=None, directed=False):
+                 deframer=None, directed=False, params=None):
         self.name = name
         self.title = title
         self.family = family
@@ -91,6 +96,7 @@ class Protocol:
         self.clock = clock
         self.controls = controls
         self.directed = directed
+        self.params = params
 
     def depth(self, kind):
         """How many ``kind`` boundaries back the meter keeps its own value (0: none)."""
@@ -115,13 +121,13 @@ PROTOCOLS = (
         _DLT645_ADDRESS,
         (_PASSWORD, ("operator", "hex", 8, "8 hex digits, e.g. 00000000"), _LEVEL),
         (2400, "E", 1.0, 0.5, 0.02),
-        history={"hourly": 254, "daily": 62, "monthly": 12}, radio_type=2,
+        history={"hourly": 254, "daily": 62, "monthly": 12, "instant": 3}, radio_type=2,
         default_items=("energy.active.import.total", "energy.active.import.t1",
                        "energy.active.import.t2", "energy.active.import.t3",
                        "energy.active.import.t4", "energy.active.export.total", "voltage.a",
                        "current.a", "power.active.total", "power_factor.total"),
         scan=True, broadcast_time=True, broadcast_freeze=True, controls=("relay",),
-        deframer="dlt645.frame"),
+        deframer="dlt645.frame", params="dlt645.params"),
     Protocol(
         "dlt645-1997", "DL/T645-1997", "dlt645", "dlt645.edition1997", "dlt645", ("electricity",),
         _DLT645_ADDRESS, (_PASSWORD, _LEVEL), (1200, "E", 1.0, 0.5, 0.02),
@@ -135,7 +141,8 @@ PROTOCOLS = (
          "allowed": "use 1 to 14 decimal digits, as printed on the nameplate"},
         (("di_order", "choice", ("le", "be"), "le or be (byte order of the data identifier)"),),
         (2400, "E", 1.5, 0.5, 0.02),
-        history={"monthly": 12}, radio_type=0, scan=True, controls=("valve",)),
+        history={"monthly": 12}, radio_type=0, scan=True, controls=("valve",),
+        params="cjt188.params"),
     Protocol(
         "mbus", "M-Bus", "mbus", "mbus.codec", "mbus", KINDS,
         {"form": "number_or_id", "max": 250, "id_digits": 8, "id_option": "secondary",
@@ -239,6 +246,13 @@ def option_choices():
             if form == "name":
                 out[name] = tuple(_import(arg).names())
     return out
+
+
+def meter_params(name):
+    """The module of the parameters a meter of protocol ``name`` takes writes
+    of (``names()``, ``allowed(name)``, ``check(name, value)``), or None."""
+    row = get(name)
+    return _import(row.params) if row.params else None
 
 
 def by_family(family):

@@ -13,13 +13,20 @@ boundary; a meter that does not answer does not use up attempts (its bus may
 be down), one that answers but refuses does.  A boundary that cannot be
 filled -- out of the meter's history, no history at all, or refused
 ``catchup.attempts`` times -- is given up once, persisted in the store
-(``Store.gap_give_up``), and reported in one ``catchup_failed`` event per meter and kind.
+(``Store.gap_give_up``), and written to the acquisition log.  A meter whose
+values of a kind cannot be had is one episode: its first give-ups raise one
+``catchup_failed`` event (per meter and kind, naming the boundaries); later
+ones go to the acquisition log only, until a value of that kind is stored
+for the meter again, which ends the episode.  Open episodes are kept in the
+store (``catchup.episodes``), so a restart does not raise them again.
 """
 
 import threading
 
 from scheduler import jobs
 from scheduler.frozen import depth
+
+EPISODES_KEY = "catchup.episodes"
 
 
 class Catchup:
@@ -28,6 +35,8 @@ class Catchup:
         self.holes = {}          # (meter id, kind, boundary) -> refused attempts
         self.given_up = {}       # (meter id, kind) -> [(boundary, reason)] not yet reported
         self._lock = threading.Lock()
+        # "meter id|kind" -> ts of the catchup_failed event that opened the episode
+        self.episodes = dict(engine.store.get_state(EPISODES_KEY, {}))
 
     # ------------------------------------------------------------ inputs
     def add(self, meter_id, kind, boundary):
@@ -45,6 +54,10 @@ class Catchup:
     def filled(self, meter, kind, boundary):
         with self._lock:
             self.holes.pop((meter["id"], kind, boundary), None)
+            if self.episodes.pop("%s|%s" % (meter["id"], kind), None) is None:
+                return
+            episodes = dict(self.episodes)
+        self.engine.store.set_state(EPISODES_KEY, episodes)
 
     def unavailable(self, meter, kind, boundary, reason):
         self._give_up(meter, kind, boundary, reason)
@@ -117,7 +130,17 @@ class Catchup:
             batches = self.given_up
             self.given_up = {}
         e = self.engine
+        now = e.clock.time()
         for (meter_id, kind), items in sorted(batches.items()):
-            e.store.put_event(e.clock.time(), "catchup_failed", "warning", meter_id,
-                              {"kind": kind, "boundaries": [e.plan.calendar.iso(b) for b, _ in items],
-                               "reason": items[-1][1]})
+            detail = {"kind": kind, "boundaries": [e.plan.calendar.iso(b) for b, _ in items],
+                      "reason": items[-1][1]}
+            e.store.log("acquisition", now, "catch-up of %s %s given up: %d boundaries" %
+                        (meter_id, kind, len(items)), dict(detail, meter=meter_id))
+            key = "%s|%s" % (meter_id, kind)
+            with self._lock:
+                if key in self.episodes:
+                    continue          # the episode's event is out: the log has the rest
+                self.episodes[key] = int(now)
+                episodes = dict(self.episodes)
+            e.store.set_state(EPISODES_KEY, episodes)
+            e.store.put_event(now, "catchup_failed", "warning", meter_id, detail)

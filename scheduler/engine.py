@@ -17,6 +17,7 @@ import logging
 import threading
 
 from drivers import meters
+from drivers.radio import broadcast_line
 from protocols import registry
 from scheduler import jobs
 from scheduler.acquire import Acquirer
@@ -198,6 +199,8 @@ class Engine:
             if not plan.enabled[kind]:
                 continue
             b = cal.floor(kind, now)
+            if kind in plan.broadcast_freeze:
+                self._broadcast_at_boundary(kind, b, now)
             if now >= plan.due(kind, b) and b > self.last.get(kind, 0):
                 self._freeze(kind, b, self.last.get(kind), now)
         for bus in self.queues:
@@ -241,11 +244,22 @@ class Engine:
         if late:
             self.catchup.plan(now)
             return
-        if kind in self.plan.broadcast_freeze:
-            self.broadcast_freeze(kind)
         for m in self.archive_meters():
             if self.plan.quantities(m, kind) and b >= int(m.get("added") or 0):
                 self.enqueue(Job(jobs.FREEZE, "frozen", m, kind, b, due=b))
+
+    def _broadcast_at_boundary(self, kind, b, now):
+        """The broadcast freeze of ``kind`` goes out at the boundary itself (the
+        engine wakes on every hour), not after the reading offset; once per
+        boundary (kept with the boundaries queued), and not when the agent
+        only comes to it after its reads were due (a start or an outage)."""
+        key = "broadcast:" + kind
+        if b <= self.last.get(key, 0):
+            return
+        self.last[key] = b
+        self.store.set_state("scheduler.last", self.last)
+        if now < max(self.plan.due(kind, b), b + 60):
+            self.broadcast_freeze(kind)
 
     def _next_wake(self, now):
         plan = self.plan
@@ -318,15 +332,14 @@ class Engine:
         spec = {"hourly": (0, None, None, None), "daily": (0, 0, None, None),
                 "monthly": (0, self.plan.calendar.hour, self.plan.calendar.day, None)}[kind]
         for name, bus in self.buses.items():
-            if name == self.radio_name:
-                continue
             protos = sorted(set(m["protocol"] for m in self.archive_meters()
                                 if self.bus_of(m) == name
                                 and registry.get(m["protocol"]).broadcast_freeze))
             for proto in protos:
+                # the radio module's meters through its broadcast (1376.2 05H F3)
                 job = Job(jobs.ONDEMAND, "broadcast", None, name, proto,
                           fn=lambda worker, proto=proto: meters.broadcast_freeze(
-                              worker.bus, proto, *spec))
+                              broadcast_line(worker.bus, proto), proto, *spec))
                 self.queues[name].put(job)
 
     def status(self):

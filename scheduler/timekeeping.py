@@ -12,8 +12,9 @@ keeps no clock (registry ``clock``) are not checked.  With
 ``clock.correct_meters`` on, meters of a protocol with broadcast time sync
 (registry ``broadcast_time``: DL/T645) within the broadcast limit
 (``clock.broadcast_limit_s``, at most the standard's 5 minutes) are corrected
-by one broadcast time sync per bus and day, never within 5 minutes of
-midnight or of the hour (DL/T645 day-change freezing); otherwise the meter
+by one broadcast time sync per bus and day (radio meters: the module's
+broadcast, 1376.2 AFN 05H F3), never within 5 minutes of midnight or of
+the hour (DL/T645 day-change freezing); otherwise the meter
 session's ``set_clock`` writes it where ``clock_writable()`` allows (a
 DL/T645 write needs the archive's password; CJ/T188 writes A015; M-Bus and
 Modbus meters are only reported).
@@ -157,8 +158,7 @@ class Timekeeping:
         row = registry.get(meter["protocol"])
         limit = min(300, int(e.params.get("clock.broadcast_limit_s")))
         if row.broadcast_time and abs(deviation) <= limit:
-            if meter.get("radio"):
-                return "not corrected: broadcast time sync through the radio module is not supported"
+            # a radio meter's session line broadcasts through the module (05H F3)
             bus = e.bus_of(meter)
             today = cal.iso(now)[:10]
             if self.synced_today.get(bus) == today:

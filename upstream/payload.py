@@ -66,6 +66,8 @@ class PayloadBuilder:
                "ts": iso(r["ts"], tz), "value": r["value"], "unit": r["unit"], "src": r["src"]}
         if r.get("read_ts") is not None:
             out["read_ts"] = iso(r["read_ts"], tz)
+        if r.get("clock_off"):
+            out["clock_off"] = True     # the meter froze it by a clock out of tolerance
         return out
 
     @staticmethod

@@ -4,8 +4,9 @@ Reads: ``read(quantities)`` asks 901F (current value, the value at the last
 settlement day, meter time, status ST); ``read_frozen`` of month N >= 2
 asks D120 + N - 1 (the value frozen at the N-th most recent settlement day;
 the meter keeps 12), month 1 comes with 901F.  ``set_clock`` writes A015,
-``valve`` A017.  The archive option ``di_order`` ("le"/"be") is the byte
-order of the data identifier some meters use.
+``valve`` A017, ``write_param`` A011/A012 (settlement and reading day).
+The archive option ``di_order`` ("le"/"be") is the byte order of the data
+identifier some meters use.
 
 Every request carries a sequence byte SER that the meter echoes; a reply
 with another SER is a stale one (a late answer to an earlier request) and is
@@ -20,6 +21,7 @@ import itertools
 from drivers.errors import MeterRefusedError, NotSupportedError
 from drivers.meters.records import exact, tree, wildcard_pattern
 from protocols.cjt188 import codec as cjt188
+from protocols.cjt188 import params as cjt188_params
 from protocols.core.errors import CodecError
 
 KIND_TYPES = (("water", 0x10), ("heat", 0x20), ("gas", 0x30))
@@ -131,6 +133,21 @@ class Cjt188Session:
     def control(self, part, verb):
         """``valve`` ``open``/``close``: the valve state the meter reports after it."""
         return self.valve(verb)
+
+    def read_param(self, name):
+        """A meter parameter (``protocols.cjt188.params``): 8103 settlement day,
+        8104 reading day."""
+        read_di, _, field = cjt188_params.dis_of(name)
+        reply = self._exchange(lambda **kw: cjt188.read_data(self.meter_type, self.address,
+                                                             read_di, di_order=self.di_order,
+                                                             **kw))
+        return reply.get(field)
+
+    def write_param(self, name, value):
+        """Write a meter parameter: A011 settlement day, A012 reading day."""
+        _, write_di, field = cjt188_params.dis_of(name)
+        self._exchange(lambda **kw: cjt188.request(self.meter_type, self.address, write_di,
+                                                   {field: value}, di_order=self.di_order, **kw))
 
     def clock_writable(self):
         return None

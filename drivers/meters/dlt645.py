@@ -6,10 +6,12 @@ following multi-frame replies (D5 set, C = B1H) with 12H (2007) / 02H
 ``default_items``.  ``read_frozen`` reads the meter's own freeze records:
 2007 hourly record N (0504FFNN, the last 254 hours) and daily record N
 (0506 00/01/02 NN, the last 62 days), whose freeze time must be the
-boundary (a meter that missed a freeze shifts its numbering, so the
-neighbours are tried); monthly = settlement data N (2007: energy DI0 = N, the
-last 12; 1997: 94xx / 98xx, the last two).  Writes (14H / 04H: clock, relay
-1CH) carry the archive's ``password``, ``operator`` and password ``level``.
+boundary (a meter that missed freezes, or whose clock is hours off, numbers
+them differently: the record is found by its freeze time); monthly =
+settlement data N (2007: energy DI0 = N, the last 12; 1997: 94xx / 98xx,
+the last two).  Writes (14H / 04H: clock, relay
+1CH, meter parameters: ``read_param``/``write_param``) carry the archive's
+``password``, ``operator`` and password ``level``.
 
 A reply is decoded once, in the acceptance check; an error reply raises
 MeterRefusedError naming the error bits; a reply from another address is not
@@ -18,14 +20,24 @@ wildcard addresses; ``broadcast_time`` (08H) and ``broadcast_freeze`` (16H)
 go to 999999999999.
 """
 
+import calendar
+import time
+
 from drivers.errors import MeterRefusedError, NoRecordError, NotFrozenYetError, NotSupportedError
 from drivers.meters.records import exact, tree, wildcard_pattern
 from protocols.core.errors import CodecError
 from protocols.dlt645 import edition1997, edition2007, items as items2007
+from protocols.dlt645 import params as dlt645_params
 from protocols.dlt645.frame import BROADCAST, WILDCARD, Deframer, Frame, decode_frame, error_bits
 
 WAKE_UP = b"\xFE\xFE\xFE\xFE"
+SEARCH_READS = 4          # records read at most to find a boundary's freeze record
 CODECS = {"2007": edition2007, "1997": edition1997}
+
+
+def _local_seconds(iso):
+    """A local ``YYYY-MM-DDThh:mm`` (seconds ignored) as seconds on a naive scale."""
+    return calendar.timegm(time.strptime(iso[:16], "%Y-%m-%dT%H:%M"))
 
 
 def _edition(row):
@@ -130,32 +142,53 @@ class Dlt645Session:
         return out
 
     def read_frozen(self, kind, n, boundary_iso, quantities):
-        """The meter's own record of the ``n``-th most recent ``kind`` boundary."""
+        """The meter's own record of the ``n``-th most recent ``kind`` boundary.
+
+        2007 hourly/daily records are found by their own freeze time, whatever
+        the meter's clock: record ``n`` is read first; when its time is not the
+        boundary (a meter whose clock is hours off, or that missed freezes),
+        the record the time difference points to is read next, at most
+        SEARCH_READS reads.  The records handed out name the record read
+        (``period`` "hourly:K"), so the caller sees when it was not ``n``."""
         if kind == "monthly" or self.edition != "2007":
             return self.read(quantities, period="settlement:%d" % n)
         most = self.row.depth(kind)
-        newest = None
-        for k in (n, n - 1, n + 1):
-            if not 1 <= k <= most:
-                continue
+        step = 3600 if kind == "hourly" else 86400
+        want = _local_seconds(boundary_iso) // step
+        stamps = {}                 # record number -> its freeze time in steps (None: absent)
+        k = n
+        while 1 <= k <= most and k not in stamps and len(stamps) < SEARCH_READS:
             try:
-                # an hourly record's block (0504FFNN) starts with its freeze time: one read
+                # an hourly record's block (0504FF0K) starts with its freeze time: one read
                 first = self.read_di((0x0504FF00 if kind == "hourly" else 0x05060000) | k)
+                stamp = first[0]["value"]
             except MeterRefusedError:
-                continue      # no such record (yet)
-            stamp = first[0]["value"]
-            if k == 1:
-                newest = stamp
-            if stamp is None or stamp[:13] != boundary_iso[:13]:
+                stamp = None              # no such record (yet)
+            stamps[k] = None if stamp is None else _local_seconds(stamp) // step
+            if stamps[k] is None:
+                k -= 1                    # fewer records than that: look nearer the newest
                 continue
-            period = "%s:%d" % (kind, k)
-            recs = first if kind == "hourly" else self._daily_blocks(k, quantities)
-            return [r for r in recs if r["quantity"] in quantities and r.get("period") == period]
-        if newest is not None and newest[:13] < boundary_iso[:13]:
-            raise NotFrozenYetError("the meter's newest %s record is %s, before %s" %
-                                    (kind, newest, boundary_iso), meter=self.address)
+            if stamps[k] == want:
+                period = "%s:%d" % (kind, k)
+                recs = first if kind == "hourly" else self._daily_blocks(k, quantities)
+                return [r for r in recs
+                        if r["quantity"] in quantities and r.get("period") == period]
+            # records are newest first: a later freeze time means the one wanted is older
+            k = max(1, k + stamps[k] - want)
+        if stamps.get(1) is not None and stamps[1] < want:
+            raise NotFrozenYetError("the meter's newest %s record is older than %s" %
+                                    (kind, boundary_iso), meter=self.address)
         raise NoRecordError("no %s freeze record for %s in the meter" % (kind, boundary_iso),
                             meter=self.address)
+
+    def read_instant(self, quantities):
+        """The newest instant-freeze record (瞬时冻结, 0501xx01, made by 16H with
+        every field 99H): its ``freeze.time`` and those of ``quantities`` it holds."""
+        if self.edition != "2007":
+            raise NotSupportedError("DL/T645-1997 keeps no instant freeze record",
+                                    port=self.port.name, meter=self.address)
+        held = [q for q in quantities if self.codec.di_for(q, "instant:1") is not None]
+        return self.read(["freeze.time"] + held, period="instant:1")
 
     def _daily_blocks(self, k, quantities):
         recs = []
@@ -182,6 +215,23 @@ class Dlt645Session:
             data = edition1997.encode_items(di, value)
             frame = edition1997.write(self.address, di, data, "%02X%s" % (self.level, password))
         self._exchange(frame)
+
+    def read_param(self, name):
+        """A meter parameter (``protocols.dlt645.params``), as the meter shows it."""
+        recs = self.read_di(self._param_di(name))
+        value = recs[0]["value"] if recs else None
+        return str(value) if value is not None and not isinstance(value, str) else value
+
+    def write_param(self, name, value):
+        """Write a meter parameter (14H, the password at the archive's level);
+        ``value`` as ``protocols.dlt645.params.check`` gives it."""
+        self.write(self._param_di(name), value)
+
+    def _param_di(self, name):
+        if self.edition != "2007":
+            raise NotSupportedError("parameter writes need DL/T645-2007", port=self.port.name,
+                                    meter=self.address)
+        return dlt645_params.di_of(name)
 
     def clock_writable(self):
         """None when ``set_clock`` may be used, else why not."""

@@ -13,6 +13,7 @@ from gateway.cli.data import data, events, logs
 from gateway.cli.decode import decode
 from gateway.cli.demo import demo
 from gateway.cli.lcd import lcd
+from gateway.cli.meter_params import meter_params
 from gateway.cli.meters import meters
 from gateway.cli.params import params
 from gateway.cli.probe import probe, scan
@@ -48,6 +49,7 @@ cli.add_command(run)
 cli.add_command(scan)
 cli.add_command(sim)
 cli.add_command(meters)
+cli.add_command(meter_params)
 cli.add_command(data)
 cli.add_command(read)
 cli.add_command(events)

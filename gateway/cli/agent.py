@@ -9,6 +9,7 @@ can move and one slow meter does not hold up the others' results.
 
 import difflib
 import sys
+import textwrap
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import click
@@ -32,18 +33,36 @@ def _need_agent(agent, op, args=None):
 
 
 def _meter_ids(agent, given, every=False, skip=()):
-    """The ids to work on: ``given`` (checked against the archive, exit 2
-    naming the unknown ones) or, with ``every``, all but protocols ``skip``."""
+    """The ids to work on: ``given`` -- meter ids, or addresses as on the
+    nameplate (按地址选抄) of archived meters -- checked against the archive
+    (exit 2 naming the unknown ones and what to do), or, with ``every``, all
+    but protocols ``skip``."""
     records = agent.call("meters.list")["meters"]
     if every:
         return [m["id"] for m in records if m["protocol"] not in skip]
     known = set(m["id"] for m in records)
-    unknown = [i for i in given if i not in known]
+    by_address = {}
+    for m in records:
+        by_address.setdefault(m["address"], []).append(m["id"])
+    ids, unknown = [], []
+    for name in given:
+        if name in known:
+            ids.append(name)
+        elif len(by_address.get(name, ())) == 1:
+            ids.append(by_address[name][0])
+        elif by_address.get(name):
+            fail("address %s is meters %s" % (name, ", ".join(by_address[name])), code=2,
+                 hint="name the meter by its id")
+        else:
+            unknown.append(name)
     if unknown:
-        fail("no meter%s %s in the archive" % ("s" if len(unknown) > 1 else "",
-                                              ", ".join(unknown)), code=2,
-             hint="concentrator meters list shows the meters and their ids")
-    return list(dict.fromkeys(given))
+        fail("no meter%s %s in the archive (neither an id nor an address there)" %
+             ("s" if len(unknown) > 1 else "", ", ".join(unknown)), code=2,
+             hint="concentrator meters list shows the archive; add a meter first to read it "
+                  "through the agent (concentrator meters add -a ADDRESS -p PROTOCOL --port "
+                  "PORT), or read it once directly on a port the agent does not own "
+                  "(concentrator probe PORT --protocol P --address ADDRESS)")
+    return list(dict.fromkeys(ids))
 
 
 def per_meter(agent, op, ids, args, label):
@@ -96,6 +115,7 @@ def read(meter_ids, every, items, as_json, config_path):
     Examples:
       concentrator read m-0001
       concentrator read m-0001 m-0002 --item energy.active.import.total
+      concentrator read 000000000101      (an archived meter, by its address)
       concentrator read --all --json > now.json
     """
     if bool(meter_ids) == every:
@@ -125,6 +145,9 @@ def read(meter_ids, every, items, as_json, config_path):
             echo_table(("quantity", "value", "unit"),
                        [(v["q"], v["value"], v["unit"]) for v in r["values"]],
                        numeric=(1,), header=False, indent="  ")
+            if r.get("note"):
+                click.echo(textwrap.fill(r["note"], 78, initial_indent="  note: ",
+                                         subsequent_indent="        "))
         if len(ids) > 1:
             click.echo("%d of %d meters read%s" % (len(ids) - len(failed), len(ids),
                                                    "; failed: " + ", ".join(failed)
@@ -142,8 +165,10 @@ def freeze(kind, as_json, config_path):
     """Freeze now (broadcast freeze, then read); needs the agent.
 
     DL/T645-2007 buses get the broadcast freeze; then every meter's values of
-    that kind are read.  The values are stored as real-time readings (src read) and go upstream;
-    nothing is stored as an hourly/daily/monthly value.
+    that kind are read: a DL/T645-2007 meter's instant-freeze record (src
+    meter, at the broadcast instant), the others' current values (src read).
+    They are stored as real-time readings and go upstream; nothing is stored
+    as an hourly/daily/monthly value.
 
     \b
     Examples:
@@ -157,7 +182,9 @@ def freeze(kind, as_json, config_path):
     else:
         click.echo("freeze %s: broadcast on %s; %d meter read%s queued" % (
             kind, ", ".join(result["broadcast"]) or "no bus", result["meters"],
-            "" if result["meters"] == 1 else "s"))
+            "" if result["meters"] == 1 else "s") +
+            ("" if not result.get("instant") else ", %d of the instant freeze record" %
+             result["instant"]))
         for bus, message in sorted((result.get("failed") or {}).items()):
             for line in fields([("broadcast on %s failed:" % bus, message)]):
                 click.echo(line)

@@ -93,8 +93,11 @@ def data(meter, kind, start, end, quantities, fmt, limit, show_all, as_json, con
                                               else " stored"))
         return
     echo_table((_time_header(rows), "quantity", "value", "unit", "src"),
-               [(table_time(r["ts"]), r["q"], r["value"], r["unit"], r["src"]) for r in rows],
+               [(table_time(r["ts"]), r["q"], r["value"], r["unit"],
+                 r["src"] + ("*" if r.get("clock_off") else "")) for r in rows],
                numeric=(2,))
+    if any(r.get("clock_off") for r in rows):
+        click.echo(cut("* frozen by the meter's clock while it was out of tolerance", WIDTH))
     if result["truncated"] and limit:
         click.echo(cut("%d values shown (the newest); %s" % (len(rows), MORE), WIDTH))
     elif result["truncated"]:

@@ -12,6 +12,7 @@ import logging
 
 from drivers import meters as sessions
 from drivers.errors import NotSupportedError
+from drivers.radio import broadcast_line
 from gateway.ops.args import bad, check_args, choice, id_list, text, unknown_meters
 from protocols import registry
 from protocols.core.quantities import unit_of
@@ -47,6 +48,32 @@ class BusOps:
         if unknown:
             raise unknown_meters(unknown)
         return [by_id[i] for i in ids]
+
+    def _by_id_or_address(self, names):
+        """{name: archive record, or a CommandError} for meter ids or addresses
+        (按地址选抄: the address as on the nameplate, when one archived meter has it)."""
+        meters = self.engine.archive_meters()
+        by_id = dict((m["id"], m) for m in meters)
+        by_address = {}
+        for m in meters:
+            by_address.setdefault(m["address"], []).append(m)
+        out = {}
+        for name in names:
+            same = by_address.get(name, [])
+            if name in by_id:
+                out[name] = by_id[name]
+            elif len(same) == 1:
+                out[name] = same[0]
+            elif same:
+                out[name] = CommandError("bad_request", "address %s is meter %s: name the meter by "
+                                         "its id" % (name, " and ".join(
+                                             "%s on %s" % (m["id"], m["port"]) for m in same)))
+            else:
+                out[name] = CommandError(
+                    "unknown_meter", "no meter %s in the archive (neither an id nor an address "
+                    "there): add it (meters.add; console: concentrator meters add) to read it "
+                    "through the agent" % name)
+        return out
 
     def _run_on_meter(self, meter, fn, what):
         """Run ``fn(reader)`` as an on-demand job on the meter's bus; its result."""
@@ -85,7 +112,18 @@ class BusOps:
     def op_read(self, args, meta):
         """On-demand read (召测): values per meter, or its error."""
         args = check_args("read", args, ("meters", "q"))
-        meters = self._meters_of(id_list(args, "meters", allow_all=True))
+        names = id_list(args, "meters", allow_all=True)
+        found = self._by_id_or_address(names) if names is not None else \
+            dict((m["id"], m) for m in self._meters_of(None))
+        if names is not None and all(isinstance(m, CommandError) for m in found.values()):
+            if all(m.code == "unknown_meter" for m in found.values()):
+                raise CommandError("unknown_meter", "no meter%s %s in the archive (neither ids "
+                                   "nor addresses there; meters.list shows it): add a meter "
+                                   "(meters.add; console: concentrator meters add) to read it "
+                                   "through the agent" % ("s" if len(names) > 1 else "",
+                                                          ", ".join(names)),
+                                   detail={"meters": names})
+            raise next(m for m in found.values() if m.code != "unknown_meter")
         qs = args.get("q")
         if qs is not None:
             allowed = "a list of quantity names such as [\"energy.active.import.total\"]"
@@ -95,16 +133,28 @@ class BusOps:
             if wrong:
                 raise bad("q", wrong[0], allowed, "is not a quantity name")
             qs = list(dict.fromkeys(qs))
-        ids = [m["id"] for m in meters]
+        ids = list(dict.fromkeys(m["id"] for m in found.values() if isinstance(m, dict)))
         got = self.engine.read_now(ids, qs, timeout=self.timeout)
         out = {}
-        for mid in ids:
-            r = got.get(mid) or {"error": "internal", "message": "no result"}
+        for name, m in found.items():
+            if isinstance(m, CommandError):
+                out[name] = {"error": {"code": m.code, "message": m.message}}
+                continue
+            r = got.get(m["id"]) or {"error": "internal", "message": "no result"}
             if "values" in r:
-                out[mid] = {"values": [{"q": v["q"], "value": v["value"], "unit": v["unit"],
-                                        "ts": self.iso(v["ts"])} for v in r["values"] or []]}
+                values = r["values"] or []
+                one = {"values": [{"q": v["q"], "value": v["value"], "unit": v["unit"],
+                                   "ts": self.iso(v["ts"])} for v in values]}
+                earlier = sorted(set(v["replaces"] for v in values if "replaces" in v))
+                if earlier:
+                    one["note"] = ("replaces the values read at %s: the store keeps one real-time "
+                                   "value per meter and quantity a minute, the latest" %
+                                   ", ".join(self.iso(t) for t in earlier))
             else:
-                out[mid] = {"error": {"code": r["error"], "message": r["message"]}}
+                one = {"error": {"code": r["error"], "message": r["message"]}}
+            if name != m["id"]:
+                one["meter"] = m["id"]          # read by address: which meter that is
+            out[name] = one
         return {"meters": out}
 
     # ----------------------------------------------------------- control
@@ -132,29 +182,35 @@ class BusOps:
 
         Buses with meters whose protocol has a broadcast freeze (the registry's
         ``broadcast_freeze``: DL/T645-2007's 16H with every field 99H, an
-        immediate freeze) get it; the radio is skipped, as by the scheduler.
-        Then every meter with plan quantities of ``kind`` is read at once
-        (on-demand jobs) and the values stored as real-time readings with
-        ``src=read``: "freeze now" falls on no boundary, so nothing is stored
-        as an hourly/daily/monthly value, and the scheduled boundary reads are
-        not disturbed.  The reply comes after the broadcasts went out; the
-        reads are queued, not waited for (a thousand meters take minutes):
-        their values go upstream as ``data/realtime`` batches.  Result
-        ``{"broadcast": [bus names], "meters": number of reads queued}``.
+        immediate freeze) get it.  Then each meter with plan quantities of
+        ``kind`` is read (on-demand jobs): a meter that took the broadcast and
+        keeps instant-freeze records (registry ``history["instant"]``:
+        DL/T645-2007 0501xxNN) gives its record, stored as real-time values at
+        the broadcast instant with ``src=meter`` (a meter that missed it is read
+        instead); the others' current values are stored as real-time readings
+        with ``src=read``.  "Freeze now" falls on no boundary, so nothing is
+        stored as an hourly/daily/monthly value, and the scheduled boundary
+        reads are not disturbed.  The reply comes after the broadcasts went
+        out; the reads are queued, not waited for (a thousand meters take
+        minutes): their values go upstream as ``data/realtime`` batches.
+        Result ``{"broadcast": [bus names], "meters": reads queued,
+        "instant": how many of them read the instant record}``.
         """
         args = check_args("freeze", args, ("kind",))
         kind = choice(args, "kind", FROZEN)
         e = self.engine
         meters = e.archive_meters()
         targets = {}                    # bus -> protocols with a broadcast freeze there
-        for m in meters:
-            if registry.get(m["protocol"]).broadcast_freeze and e.bus_of(m) != e.radio_name:
+        for m in meters:                # radio meters too: the module's broadcast (05H F3)
+            if registry.get(m["protocol"]).broadcast_freeze:
                 targets.setdefault(e.bus_of(m), set()).add(m["protocol"])
         pending = []
+        sent_at = {}                    # bus -> when its broadcast went out (our clock)
         for name in sorted(targets):
-            def freeze_all(worker, protos=sorted(targets[name])):
+            def freeze_all(worker, protos=sorted(targets[name]), name=name):
                 for proto in protos:
-                    sessions.broadcast_freeze(worker.bus, proto)
+                    sessions.broadcast_freeze(broadcast_line(worker.bus, proto), proto)
+                sent_at[name] = int(e.clock.time())
             job = Job(jobs.ONDEMAND, "broadcast", None, name, fn=freeze_all)
             if e.enqueue(job):
                 pending.append((name, job))
@@ -164,12 +220,20 @@ class BusOps:
                 failed[name] = r["error"]["message"]
             else:
                 sent.append(name)
-        queued = 0
+        queued = instant = 0
         for m in meters:
             qs = e.plan.quantities(m, kind)
-            if qs and e.enqueue(Job(jobs.ONDEMAND, "current", m, "realtime", None, list(qs))):
+            if not qs:
+                continue
+            at = sent_at.get(e.bus_of(m)) if e.bus_of(m) in sent else None
+            if at is not None and registry.get(m["protocol"]).depth("instant"):
+                job = Job(jobs.ONDEMAND, "instant", m, "realtime", at, list(qs))
+            else:
+                job = Job(jobs.ONDEMAND, "current", m, "realtime", None, list(qs))
+            if e.enqueue(job):
                 queued += 1
-        result = {"broadcast": sorted(sent), "meters": queued}
+                instant += job.action == "instant"
+        result = {"broadcast": sorted(sent), "meters": queued, "instant": instant}
         if failed:
             result["failed"] = failed
         return result
@@ -229,13 +293,6 @@ class BusOps:
             res.update(action="none", reason="within %d s" % SYNC_TOLERANCE_S)
             return res
         bus = e.bus_of(meter)
-        limit = min(300, int(e.params.get("clock.broadcast_limit_s")))
-        if bus == e.radio_name and registry.get(meter["protocol"]).broadcast_time and \
-                abs(deviation) <= limit:
-            # a RadioChannel has no broadcast (the module's own is not used):
-            # do not let the attempt mark the radio "synced today" or the meter failing
-            res.update(action="none", reason="radio meters get no broadcast time sync")
-            return res
         # the scheduler's correction path: the protocols' limits and the
         # once-a-day broadcast record live there (see its docstring)
         how = e.timekeeping.correct(meter, reader, deviation)

@@ -29,6 +29,7 @@ from gateway.ops.bus import BusOps
 from gateway.ops.data import DataOps
 from gateway.ops.journal import JournalOps
 from gateway.ops.lcd import LcdOps
+from gateway.ops.meter_params import MeterParamOps
 from gateway.ops.meters import MeterOps
 from gateway.ops.params import ParamsOps
 from gateway.ops.system import SystemOps
@@ -43,7 +44,7 @@ DEFAULT_TIMEOUT = 120           # seconds a bus job may take (engine clock)
 
 
 class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps, UpgradeOps,
-                 LcdOps):
+                 LcdOps, MeterParamOps):
     """``started``: the agent's start time (epoch seconds of ``clock``);
     ``uplink_status()``: the uplink's state for ``diag``; ``on_restart()``:
     schedules a restart of the agent (it must return at once: the reply goes

@@ -73,6 +73,8 @@ OPS = (
     Op("params.get",       "op_params_get",       "parameters",  offline=True),
     Op("params.set",       "op_params_set",       "parameters",  control=True, offline=True),
     Op("control",          "op_control",          "control",     slow=True, control=True),
+    Op("meter.params.get", "op_meter_params_get", "parameters",  slow=True),
+    Op("meter.params.set", "op_meter_params_set", "parameters",  slow=True, control=True),
     Op("events.query",     "op_events_query",     "data",        offline=True),
     Op("logs.query",       "op_logs_query",       "maintenance", offline=True),
     Op("diag",             "op_diag",             "maintenance", offline=True),

@@ -33,6 +33,7 @@ FORMATS = (
     ("YYMMDDhhmmss", "ymdhms", 6, 0),
     ("MMDDhhmm", "mdhm", 4, 0),
     ("DDhh", "ddhh", 2, 0),
+    ("hhmm", "hm", 2, 0),
     ("NNNNNNNNNNNN", "digits", 6, 0),
     ("XX.XXXX+YYMMDDhhmm", "demand", 8, 4),
     ("status16", "word", 2, 0),
@@ -131,6 +132,11 @@ def decode(fmt, raw, offset=0, signed=False):
         return "--%02d-%02dT%02d:%02d" % (mo, dd, hh, mi)
     if kind == "ddhh":
         return "%02dT%02d" % (_two(text, 0), _two(text, 2))
+    if kind == "hm":
+        hh, mi = _two(text, 0), _two(text, 2)
+        _check_range("hour", hh, 0, 23, offset + 1)
+        _check_range("minute", mi, 0, 59, offset)
+        return "%02d:%02d" % (hh, mi)
     if kind == "demand":
         value = int(_bcd_text(raw[:3], offset))
         when = decode("YYMMDDhhmm", raw[3:], offset + 3)
@@ -191,7 +197,7 @@ def encode(fmt, value, signed=False):
             text += value[17:19] if len(value) >= 19 else "00"
     elif kind == "mdhm":
         text = value[2:4] + value[5:7] + value[8:10] + value[11:13]
-    elif kind == "ddhh":
+    elif kind in ("ddhh", "hm"):
         text = value[0:2] + value[3:5]
     elif kind == "demand":
         return encode("XX.XXXX", value["value"]) + encode("YYMMDDhhmm", value["time"])

@@ -62,6 +62,8 @@ SINGLE = (
     (0x04000B01, "settlement.day.1", "DDhh", "", False),
     (0x04000B02, "settlement.day.2", "DDhh", "", False),
     (0x04000B03, "settlement.day.3", "DDhh", "", False),
+    (0x04001202, "freeze.hourly.interval", "NN", "min", False),
+    (0x04001203, "freeze.daily.time", "hhmm", "", False),
     (0x00900100, "energy.prepaid.remaining", "XXXXXX.XX", "kWh", False),
     (0x00900200, "credit.remaining", "XXXXXX.XX", "CNY", False),
     (0x03300D00, "count.cover_open", "XXXXXX", "", False),
@@ -88,10 +90,12 @@ DEMAND = (
     (0x02, "demand.active.export.max"),
 )
 
-# 05 ff kk NN: frozen records (A.6); ff = record kind, NN = 1..max record.
+# 05 ff kk NN: frozen records (A.6); ff = record kind, NN = 1..max record:
+# 00 timed (定时冻结), 01 instant (瞬时冻结, made by 16H with 99999999),
+# 04 hourly (整点冻结), 06 daily (日冻结).
 FREEZES = (
-    (0x01, "timed", 0x0C),
-    (0x02, "instant", 0x03),
+    (0x00, "timed", 0x0C),
+    (0x01, "instant", 0x03),
     (0x04, "hourly", 0xFE),
     (0x06, "daily", 0x3E),
 )

@@ -20,7 +20,9 @@ answers a wildcard address (AAH bytes match anything), as do reads when
   old state); a stuck valve refuses and reports valve bits 11 (fault).
   04H A015 write standard time; 16H A016 write meter base (the volume
   register jumps to the value written, in tariff 1: part of the oracle).
-  15H A018 write address (replies from the new address).
+  15H A018 write address (replies from the new address); 04H A011 / A012
+  write the settlement / reading day 1..28 (read back by 8103 / 8104; the
+  model's settlement boundary stays).
 * ST0: bits 1..0 valve (00 open, 01 closed, 11 fault), bit 2 battery low.
 * Anything else (price table, purchase, key writes, an unknown DI, a DI in
   the byte order the meter was not configured for): abnormal reply
@@ -71,6 +73,7 @@ class Cjt188Meter(SimMeter):
             raise ValueError("di_order is None, 'le' or 'be'")
         self.wildcard_reads = bool(options.pop("wildcard_reads", True))
         self.reading_day = int(options.pop("reading_day", 1))
+        self.settlement_day = None    # written by A011 (the model's boundary stays)
         self.key_version = int(options.pop("key_version", 0))
 
     # ---------------------------------------------------------- address ---
@@ -118,7 +121,8 @@ class Cjt188Meter(SimMeter):
             return self._out(codec.history_reply(self.meter_type, self.address, month,
                                                  self.settlement_value(month, t), None, ser,
                                                  order))
-        simple = {(0x01, 0x8103): {"settlement_day": self.model.bounds.settle_day},
+        simple = {(0x01, 0x8103): {"settlement_day": self.settlement_day or
+                                   self.model.bounds.settle_day},
                   (0x01, 0x8104): {"reading_day": self.reading_day},
                   (0x09, 0x8106): {"key_version": self.key_version},
                   (0x03, 0x810A): {}}.get((fn, di))
@@ -128,6 +132,15 @@ class Cjt188Meter(SimMeter):
             return self._valve(p, ser, order)
         if fn == 0x04 and di == 0xA015 and p.get("meter_time"):
             self.model.set_meter_time(parse_local_iso(p["meter_time"], self.model.tz), t)
+            return self._out(codec.reply(self.meter_type, self.address, di, None, ser, order))
+        if fn == 0x04 and di in (0xA011, 0xA012):
+            day = p.get("settlement_day" if di == 0xA011 else "reading_day")
+            if day is None or not 1 <= day <= 28:
+                return self._abnormal(fn, ser)
+            if di == 0xA011:
+                self.settlement_day = day
+            else:
+                self.reading_day = day
             return self._out(codec.reply(self.meter_type, self.address, di, None, ser, order))
         if fn == 0x16 and di == 0xA016:
             return self._meter_base(p, ser, order)

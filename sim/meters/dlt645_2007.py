@@ -14,15 +14,17 @@ Functions (clause 7 of the standard):
   04000B01..03, relay trip count 1D000001, cover-open count 03300D00;
   hourly freezes 0504xxNN (NN = 1..254, time + import + export) and daily
   freezes 0506xxNN (NN = 1..62, time + the tariff blocks), both equal to
-  ``meter.frozen(...)``; instant freezes 0502xxNN (made by 16H).  An absent
+  ``meter.frozen(...)``; instant freezes 0501xxNN (瞬时冻结, made by 16H).  An absent
   record reads as FFH (decodes to None), as ``frozen`` gives None.
-  Unknown DI, a tariff beyond the meter's, timed freezes 0501xxNN,
+  Unknown DI, a tariff beyond the meter's, timed freezes 0500xxNN,
   prepayment items and load-profile reads (11H with parameters): D1H 02H.
 * 12H follow-up: a read whose reply would exceed ``max_data`` (default 200)
   data bytes goes out in frames split at value boundaries: B1H, then
   B2H/92H with the sequence byte, from a snapshot taken at the 11H.
 * 13H read address: only to a wildcard address that matches (AAH bytes).
 * 14H write with password: 04000101 date, 04000102 time (clock writes);
+  settlement days 04000B01..03, hourly freeze interval 04001202 and daily
+  freeze time 04001203 (kept in ``params`` and read back);
   wrong password D4H 04H; another known DI D4H 01H, unknown D4H 02H.
 * 15H write address (wildcard only), 95H from the new address.
 * 08H broadcast time (dlt645_base), 16H freeze (broadcast: no reply;
@@ -56,6 +58,9 @@ _DEMAND_FMT = "XX.XXXX+YYMMDDhhmm"
 _FREEZE_CONTENT = dict((row[0], row[1:]) for row in items.FREEZE_CONTENT)
 _DEFINED = dict(codec.FUNCTIONS)
 INSTANT_RECORDS = 3
+# parameters a 14H write may change (kept and read back; the model's
+# settlement boundary and freeze times stay as configured)
+WRITABLE = (0x04000B01, 0x04000B02, 0x04000B03, 0x04001202, 0x04001203)
 
 
 class NoData(Exception):
@@ -74,6 +79,7 @@ class Dlt645Meter(Dlt645Base):
         if self.max_data < 16:
             raise ValueError("max_data must leave room for a DI and a value")
         self.instants = []            # true times of immediate freezes, newest first
+        self.params = {}              # meter parameters written (14H): quantity -> value
         self.freeze_schedule = None
         self.relay_command_open = False
         self.alarm = False
@@ -237,6 +243,8 @@ class Dlt645Meter(Dlt645Base):
     def _static(self, q):
         if q.startswith("meter.status."):
             return self._status_word(int(q.rsplit(".", 1)[1]))
+        if q in self.params:
+            return self.params[q]
         model = self.model
         table = {
             "meter.address": self.address,
@@ -246,6 +254,8 @@ class Dlt645Meter(Dlt645Base):
             "settlement.day.1": "%02dT%02d" % (model.bounds.settle_day, model.bounds.settle_hour),
             "settlement.day.2": "99T99",
             "settlement.day.3": "99T99",
+            "freeze.daily.time": "00:00",
+            "freeze.hourly.interval": codec.num("60"),
             "count.relay_trip": model.relay_trips,
             "count.cover_open": 0,
         }
@@ -270,6 +280,11 @@ class Dlt645Meter(Dlt645Base):
                 self._set_date_or_time(date=fmts.decode("YYMMDDWW", value))
             elif di == 0x04000102 and len(value) == 3:
                 self._set_date_or_time(time=fmts.decode("hhmmss", value))
+            elif di in WRITABLE:
+                item = items.lookup(di)
+                if len(value) != item.size:
+                    return self._error(0x14, 0x01)
+                self.params[item.quantity] = items.decode_items(di, bytes(value), 14)[0]["value"]
             else:
                 return self._error(0x14, 0x01 if items.lookup(di) else 0x02)
         except (CodecError, ValueError):

@@ -19,8 +19,10 @@ a Decimal, trailing zeros included, computed from the two integers (no text
 or float in between).  States and
 enumerations are ids in ``texts``; flags are 0/1; a meter's clock is the
 seconds of its local date-time.  ``flags`` bits 4-5 hold the source (meter,
-read, catchup).  ``dt``: for src=read the seconds from the boundary to the
-real read; for real-time values the second within the minute; else NULL.
+read, catchup); bit 6 marks a frozen value from a meter whose clock was out
+of tolerance (``clock_off``: the meter froze it at its own, wrong, time).
+``dt``: for src=read the seconds from the boundary to the real read; for
+real-time values the second within the minute; else NULL.
 """
 
 import calendar
@@ -139,8 +141,15 @@ def decode_number(m, flags):
     return Decimal(m).scaleb((flags & 15) - 8, _EXACT)
 
 
-def flags_of(exp_bits, src):
-    return exp_bits | (_SRC[src] << 4)
+CLOCK_OFF = 1 << 6
+
+
+def flags_of(exp_bits, src, clock_off=False):
+    return exp_bits | (_SRC[src] << 4) | (CLOCK_OFF if clock_off else 0)
+
+
+def clock_off_of(flags):
+    return bool(flags & CLOCK_OFF)
 
 
 def src_of(flags):

@@ -6,9 +6,15 @@ A reading is a dict::
      "kind": "daily", "ts": 1795017600, "value": Decimal("12345.67"),
      "src": "meter", "read_ts": None}
 
+and ``"clock_off": True`` on a frozen value the meter took by a clock out of
+tolerance (absent otherwise).
+
 ``ts`` is the boundary (UTC seconds) for frozen kinds and the read time for
 real-time values.  One value per meter, quantity, kind and boundary: putting
-a second one changes nothing, unless the stored one is empty (None).  Every
+a second one changes nothing, unless the stored one is empty (None).  A
+real-time value is kept per minute (the key's resolution, store/sqlite/codec.py):
+a later read in the same minute replaces the earlier one, and the caller is
+told which (``replaced``), so that it can say why the first is gone.  Every
 reading that goes in gets an outbox entry in the same transaction
 (principle 6: committed before it is offered upstream).
 """
@@ -98,7 +104,7 @@ class Readings:
         else:
             v = self._text_id(c, str(value))
         src = r.get("src", "meter")
-        flags = codec.flags_of(exp_bits, src)
+        flags = codec.flags_of(exp_bits, src, r.get("clock_off"))
         if kind == "realtime":
             dt = ts % 60
         elif src == "read" and r.get("read_ts") is not None:
@@ -107,8 +113,11 @@ class Readings:
             dt = None
         return kind, key, v, flags, dt
 
-    def put_readings(self, readings):
-        """Store readings in one transaction; returns how many were new."""
+    def put_readings(self, readings, replaced=None):
+        """Store readings in one transaction; returns how many were new.
+
+        ``replaced``: a list that gets, for each real-time value that replaced
+        one read earlier in the same minute, ``(meter, q, ts of the earlier)``."""
         new = 0
         with self.write() as c:
             for r in readings:
@@ -119,10 +128,18 @@ class Readings:
                 if cur.rowcount == 0:
                     if v is None:
                         continue
-                    cur = c.execute("UPDATE %s SET value = ?, flags = ?, dt = ? WHERE key = ? AND "
-                                    "value IS NULL" % table, (v, flags, dt, key))
-                    if cur.rowcount == 0:
-                        continue
+                    if kind == "realtime":
+                        old = c.execute("SELECT dt FROM r_realtime WHERE key = ?",
+                                        (key,)).fetchone()
+                        c.execute("UPDATE r_realtime SET value = ?, flags = ?, dt = ? "
+                                  "WHERE key = ?", (v, flags, dt, key))
+                        if replaced is not None:
+                            replaced.append((r["meter"], r["q"], codec.ts_of(kind, key, old[0])))
+                    else:
+                        cur = c.execute("UPDATE %s SET value = ?, flags = ?, dt = ? WHERE key = ? "
+                                        "AND value IS NULL" % table, (v, flags, dt, key))
+                        if cur.rowcount == 0:
+                            continue
                 c.execute("INSERT INTO outbox (stream, ref) VALUES (?, ?)", (STREAMS[kind], key))
                 new += 1
             if new:
@@ -146,6 +163,8 @@ class Readings:
         src = codec.src_of(flags)
         rec = {"meter": self._meter_name(mi), "q": name, "unit": unit, "kind": kind, "ts": ts,
                "value": value, "src": src, "read_ts": None}
+        if codec.clock_off_of(flags):
+            rec["clock_off"] = True
         if kind == "realtime":
             rec["ts"] = ts + (dt or 0)
         elif dt is not None:

@@ -190,3 +190,17 @@ def test_tables_fit_80_columns_and_never_cut_a_number():
         assert cols(line) <= 80
     assert "123456789.0120" in lines[1] and "-0.000100" in lines[2]
     assert lines[1].split()[1].endswith("~") and lines[2].rstrip().endswith("-")
+
+
+def test_data_marks_values_a_meter_froze_by_a_clock_out_of_tolerance(rig):
+    ts = datetime.datetime.combine(rig.days[0], datetime.time(), CST).timestamp()
+    rig.agent.store.put_readings([{"meter": "m-0003", "q": E, "unit": "kWh", "kind": "daily",
+                                   "src": "meter", "ts": ts, "value": value(0),
+                                   "clock_off": True}])
+    r = run(rig, "data", "m-0003", "--all")
+    assert r.exit_code == 0, r.stderr
+    lines = fits(r.stdout)
+    assert lines[1].split()[-1] == "meter*"
+    assert lines[-1] == "* frozen by the meter's clock while it was out of tolerance"
+    doc = json.loads(run(rig, "data", "m-0003", "--format", "json").stdout)
+    assert doc["values"][0]["clock_off"] is True

@@ -19,6 +19,7 @@ DAY_FROM, DAY_TO = "2026-11-01T00:00:00+08:00", "2026-11-02T00:00:00+08:00"
 MQTT_OPS = {"ping", "read", "recall", "time.get", "time.set", "time.sync_meters", "freeze",
             "meters.list", "meters.add", "meters.update", "meters.remove", "params.get",
             "params.set", "control", "events.query", "logs.query", "diag", "reset",
+            "meter.params.get", "meter.params.set",
             "upgrade.begin", "upgrade.status", "upgrade.apply", "upgrade.abort"}
 
 
@@ -32,9 +33,11 @@ def test_ops_signatures_and_slow_ones(gw):
     h = gw.h
     assert h.ops() == MQTT_OPS == set(op.name for op in OPS if not op.console_only)
     assert set(op for op in MQTT_OPS if h.needs_signature(op)) == {"control", "reset", "params.set",
-                                                                   "upgrade.apply"}
+                                                                   "upgrade.apply",
+                                                                   "meter.params.set"}
     assert set(op for op in MQTT_OPS if h.slow(op)) == {"read", "control", "time.sync_meters",
-                                                       "freeze", "recall", "upgrade.apply"}
+                                                       "freeze", "recall", "upgrade.apply",
+                                                       "meter.params.get", "meter.params.set"}
     assert not h.slow("recall", {"kind": "daily", "from": DAY_FROM, "to": DAY_TO})
     assert h.slow("recall", {"kind": "daily", "from": "2026-01-01T00:00:00+08:00", "to": DAY_TO})
     assert h.slow("reset", {"what": "data"}) and not h.slow("reset", {"what": "restart"})
@@ -118,8 +121,11 @@ def test_read_gives_the_meters_values(gw):
 
 
 def test_read_refuses_bad_args_naming_the_field(gw):
-    err = gw.error("read", {"meters": ["m-0001", "m-0404", "m-0405"]})
+    err = gw.error("read", {"meters": ["m-0404", "m-0405"]})
     assert err.code == "unknown_meter" and "m-0404, m-0405" in err.message
+    # with a meter that exists, the unknown ones are per-meter errors (mqtt.md, read)
+    got = gw.call("read", {"meters": ["m-0001", "m-0404"], "q": ["voltage.a"]})["meters"]
+    assert got["m-0404"]["error"]["code"] == "unknown_meter" and "values" in got["m-0001"]
     for args, field in (({}, "meters is missing"), ({"meters": "m-0001"}, "meters: 'm-0001'"),
                         ({"meters": []}, "meters: []"), ({"meters": [1]}, "meters: [1]"),
                         ({"meters": "all", "q": "voltage.a"}, "q: 'voltage.a'"),
@@ -197,14 +203,22 @@ def test_control_not_started_in_time_is_cancelled(gw):
 # ---------------------------------------------------------------- freeze
 def test_freeze_broadcasts_and_reads_every_meter(gw):
     got = gw.call("freeze", {"kind": "daily"})
-    assert got == {"broadcast": ["bus1"], "meters": 9}
+    assert got == {"broadcast": ["bus1"], "meters": 9, "instant": 4}
     assert gw.b.buses["bus1"].counters.port.broadcasts == 1
     for mid in ("m-0001", "m-0002", "m-0003", "m-0004"):
         assert len(gw.sim(mid).instants) == 1          # 16H 99H: an immediate freeze
     gw.run_until(T0 + 120)
     rows = gw.b.store.readings("realtime")
     assert set(r["meter"] for r in rows) == set("m-%04d" % i for i in range(1, 10))
-    assert all(r["src"] == "read" for r in rows)
+    # DL/T645-2007 meters: their instant-freeze record (0501xx01), at the broadcast
+    # instant, also those whose clock is 150 s off; the others' current values
+    instant = [r for r in rows if r["meter"] in ("m-0001", "m-0002", "m-0003", "m-0004")]
+    assert instant and all(r["src"] == "meter" for r in instant)
+    assert all(r["src"] == "read" for r in rows if r not in instant)
+    for r in instant:
+        sim = gw.sim(r["meter"])
+        assert abs(r["ts"] - sim.instants[0]) <= 1
+        assert r["value"] == Decimal(str(sim.model.value(r["q"], sim.instants[0]))), r
     e1 = set(r["q"] for r in rows if r["meter"] == "m-0001")
     assert e1 == set(gw.b.params.get("plan.items.electricity.daily"))
     assert gw.b.store.count("daily") == 0                 # no boundary value invented
@@ -244,7 +258,7 @@ def test_time_sync_meters_within_the_protocols_limits(gw):
     assert gw.error("time.sync_meters", {"meters": "m-0001"}).code == "bad_request"
 
 
-def test_radio_meters_get_no_broadcast_time_sync(tmp_path):
+def test_radio_meters_get_broadcast_time_sync_and_freeze_through_the_module(tmp_path):
     g = Gateway(tmp_path, scenario={"port": [], "radio": {
         "name": "radio", "baud": 9600, "delay": 0.5, "meters": [
             {"protocol": "dlt645-2007", "count": 1, "first_address": "000000000031",
@@ -252,11 +266,21 @@ def test_radio_meters_get_no_broadcast_time_sync(tmp_path):
     try:
         g.run_until(T0 + 20 * 60)
         got = g.call("time.sync_meters")["meters"]["m-0001"]
-        assert got == dict(got, action="none", reason="radio meters get no broadcast time sync")
-        assert g.engine.timekeeping.synced_today == {}
+        assert got["action"] == "broadcast" and 140 <= got["deviation_s"] <= 160
+        assert g.engine.timekeeping.synced_today == {"radio": "2026-11-01"}
+        module = g.b.radio[1]
+        assert module.counters.port.broadcasts == 1          # 1376.2 AFN 05H F3
+        sim = g.sim("m-0001")
+        shown = sim.value("meter.datetime")
+        assert abs(Calendar().utc(*map(int, re.split("[-T:]", shown)[:6])) - g.b.clock.time()) <= 5
         assert g.call("read", {"meters": ["m-0001"], "q": ["voltage.a"]})["meters"]["m-0001"][
             "values"][0]["unit"] == "V"
-        assert g.call("freeze", {"kind": "hourly"}) == {"broadcast": [], "meters": 1}
+        assert g.call("freeze", {"kind": "hourly"}) == {"broadcast": ["radio"], "meters": 1,
+                                                        "instant": 1}
+        assert module.counters.port.broadcasts == 2 and len(sim.instants) == 1
+        g.run_until(g.now() + 60)
+        rows = [r for r in g.b.store.readings("realtime") if r["src"] == "meter"]
+        assert rows and all(abs(r["ts"] - sim.instants[0]) <= 1 for r in rows)
     finally:
         g.b.close()
 

@@ -123,6 +123,8 @@ def _value_for(item, rnd):
         return "%04X" % rnd.randrange(1 << 16)
     if kind == "ddhh":
         return "%02dT%02d" % (rnd.randint(1, 28), rnd.randrange(24))
+    if kind == "hm":
+        return "%02d:%02d" % (rnd.randrange(24), rnd.randrange(60))
     if kind == "demand":
         return {"value": Num(rnd.randrange(10 ** 6), -4),
                 "time": "2026-%02d-%02dT%02d:%02d:00" % (rnd.randint(1, 12), rnd.randint(1, 28),

@@ -22,9 +22,9 @@ SCENARIO = {"port": [
 
 
 class PrintingStore(Store):
-    def put_readings(self, readings):
+    def put_readings(self, readings, replaced=None):
         readings = list(readings)
-        n = super().put_readings(readings)       # returns after COMMIT
+        n = super().put_readings(readings, replaced)       # returns after COMMIT
         out = sys.stdout
         for r in readings:
             out.write("%s %s %d %s %s\n" % (r["meter"], r["kind"], r["ts"], r["q"], r["value"]))

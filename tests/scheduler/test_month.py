@@ -138,11 +138,19 @@ def _offers(sim, q):
 
 
 def _failed(b):
+    """Every boundary given up: each is in the acquisition log; the first of an
+    episode also in its one ``catchup_failed`` event."""
     out = set()
     for e in b.store.events(type="catchup_failed"):
         for text in e["detail"]["boundaries"]:
             out.add((e["meter"], e["detail"]["kind"], _utc(text)))
-    return out
+    logged = set()
+    for r in b.store.logs("acquisition"):
+        if r["message"].startswith("catch-up of "):
+            d = r["detail"]
+            logged.update((d["meter"], d["kind"], _utc(text)) for text in d["boundaries"])
+    assert out <= logged
+    return logged
 
 
 def _utc(text):

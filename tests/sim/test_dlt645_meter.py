@@ -212,9 +212,9 @@ def test_freeze_baud_and_instant_records():
     clk.advance(H)
     d = codec.decode_dict(ask(m, codec.freeze(ADDR)))
     assert d["control"] == "0x96"
-    recs = read(m, 0x05020102)["values"]
+    recs = read(m, 0x05010102)["values"]
     assert [r["value"] for r in recs] == [m.model.value(r["quantity"], t1) for r in recs]
-    assert values(m, 0x05020001)["freeze.time"] == "2026-09-21T11:20:00"
+    assert values(m, 0x05010001)["freeze.time"] == "2026-09-21T11:20:00"
     d = codec.decode_dict(ask(m, codec.change_baud(ADDR, 9600)))
     assert (d["control"], d["baud"], m.baud) == ("0x97", 9600, 9600)
     d = codec.decode_dict(ask(m, codec.change_baud(ADDR, 19200)))

@@ -217,3 +217,32 @@ def test_ranges_are_half_open_on_each_values_ts_seconds_included(store):
     assert [x["ts"] for x in store.readings("hourly", None, base + 1, base + 3601)] == [base + 3600]
     store.outbox_remove_upto(1 << 62)
     assert store.outbox_requeue("hourly", base - 1, base + 1) == 1
+
+
+def test_a_later_real_time_read_in_the_same_minute_replaces_the_earlier_and_says_so(store):
+    first = r(kind="realtime", ts=T + 3, src="read", value="10.00")
+    assert store.put_readings([first]) == 1
+    replaced = []
+    assert store.put_readings([r(kind="realtime", ts=T + 7, src="read", value="10.01")],
+                              replaced) == 1
+    assert replaced == [("m-0001", "energy.active.import.total", T + 3)]
+    (kept,) = store.readings("realtime")
+    assert kept["ts"] == T + 7 and str(kept["value"]) == "10.01"
+    # an empty value does not replace a value; frozen kinds still keep the first
+    store.put_readings([r(kind="realtime", ts=T + 9, src="read", value=None)], replaced)
+    assert store.readings("realtime")[0]["ts"] == T + 7 and len(replaced) == 1
+    store.put_readings([r(value="1.00")])
+    store.put_readings([r(value="2.00")], replaced)
+    assert str(store.readings("daily")[0]["value"]) == "1.00" and len(replaced) == 1
+
+
+def test_a_value_frozen_by_a_clock_out_of_tolerance_keeps_its_mark_upstream(store):
+    from upstream.payload import PayloadBuilder, decode
+    from upstream.settings import UplinkSettings
+    store.put_readings([r(clock_off=True), r(q="energy.active.export.total", value="1.00")])
+    marked, plain = sorted(store.readings("daily"), key=lambda x: x["q"], reverse=True)
+    assert marked["clock_off"] is True and "clock_off" not in plain
+    b = PayloadBuilder(UplinkSettings(cid="c01"), addresses=lambda: {})
+    _, payload = b.build("daily", 1, [marked, plain])
+    records = decode(payload)["records"]
+    assert [x.get("clock_off") for x in records] == [True, None]
