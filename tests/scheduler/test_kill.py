@@ -31,7 +31,13 @@ def _kill_rounds(tmp_path, rounds, seed):
             if len(seen) >= target:
                 break
         proc.send_signal(signal.SIGKILL)
-        out, err = proc.communicate()
+        # the rest through the same buffered reader: communicate() would read the raw
+        # pipe and skip what the reader had already buffered, cutting a line in two
+        out = proc.stdout.read()
+        err = proc.stderr.read()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
         assert proc.returncode == -signal.SIGKILL, err.decode()[-2000:]
         lines = (b"".join(seen) + out).decode().split("\n")[:-1]   # the last one may be cut
         for line in lines:
