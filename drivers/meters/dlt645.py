@@ -3,9 +3,12 @@
 Reads: ``read(quantities)`` asks each data identifier (DI) once (11H / 01H),
 following multi-frame replies (D5 set, C = B1H) with 12H (2007) / 02H
 (1997) until the last frame; with no list it reads the row's
-``default_items``.  ``read_frozen`` reads the meter's own freeze records:
-2007 hourly record N (0504FFNN, the last 254 hours) and daily record N
-(0506 00/01/02 NN, the last 62 days), whose freeze time must be the
+``default_items``.  A DI the meter refuses is left out when another DI of the
+same read answered (not every meter keeps every counter); the tamper flags
+of the run status words come with them (``items.flag_records``).
+``read_frozen`` reads the meter's own freeze records: 2007 hourly record N
+(0504FFNN, the last 254 hours) and daily record N (0506 00/01/02 NN, the
+last 62 days), whose freeze time must be the
 boundary (a meter that missed a freeze shifts its numbering, so the
 neighbours are tried); monthly = settlement data N (2007: energy DI0 = N, the
 last 12; 1997: 94xx / 98xx, the last two).  Writes (14H / 04H: clock, relay
@@ -101,7 +104,8 @@ class Dlt645Session:
                 reply = self._exchange(edition1997.read_follow_up(self.address, di))
                 data += reply.data[2:]
         if new:
-            return exact(items2007.decode_items(di, data, 14))
+            recs = items2007.decode_items(di, data, 14)
+            return exact(recs + items2007.flag_records(recs))
         return exact(edition1997.decode_items(di, data, 12))
 
     def di_for(self, quantity, period=None):
@@ -121,12 +125,18 @@ class Dlt645Session:
             self.di_for(quantities[0], period)      # raises NotSupportedError, naming it
         out = []
         done = {}
+        refused = None
         for q, di in dis:
             if di is None:
                 continue                            # this edition has no such quantity
             if di not in done:
-                done[di] = self.read_di(di)
+                try:
+                    done[di] = self.read_di(di)
+                except MeterRefusedError as err:   # this meter has no such item
+                    done[di], refused = [], refused or err
             out.extend(r for r in done[di] if r["quantity"] == q)
+        if refused is not None and not any(done.values()):
+            raise refused                           # it has none of them
         return out
 
     def read_frozen(self, kind, n, boundary_iso, quantities):

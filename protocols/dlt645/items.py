@@ -65,6 +65,8 @@ SINGLE = (
     (0x00900100, "energy.prepaid.remaining", "XXXXXX.XX", "kWh", False),
     (0x00900200, "credit.remaining", "XXXXXX.XX", "CNY", False),
     (0x03300D00, "count.cover_open", "XXXXXX", "", False),
+    (0x03300E00, "count.terminal_cover_open", "XXXXXX", "", False),
+    (0x03350000, "count.magnetic", "XXXXXX", "", False),
     (0x1D000001, "count.relay_trip", "XXXXXX", "", False),
 )
 
@@ -122,6 +124,18 @@ BLOCKS = (
     (0x040005FF, (0x04000501, 0x04000502, 0x04000503, 0x04000504, 0x04000505,
                   0x04000506, 0x04000507)),
 )
+
+
+# tamper evidence in the run status words (A.7), read with the 040005FF block:
+# quantity, status word DI, bit.  Word 1 bit 4: active power reverse; word 7
+# bits 9 and 10: meter cover / terminal cover open (the State Grid smart-meter
+# additions to word 7; unverified by capture).
+FLAGS = (
+    ("tamper.reverse_power", 0x04000501, 4),
+    ("tamper.cover", 0x04000507, 9),
+    ("tamper.terminal_cover", 0x04000507, 10),
+)
+STATUS_BLOCK = 0x040005FF
 
 
 class Item:
@@ -313,6 +327,24 @@ def encode_items(di, values):
 
 
 _BY_QUANTITY = dict((row[1], row[0]) for row in SINGLE)
+_BY_QUANTITY.update((row[0], STATUS_BLOCK) for row in FLAGS)
+_WORD_DI = dict((row[1], row[0]) for row in SINGLE if row[2] == "status16")
+
+
+def flag_records(records):
+    """The tamper flags (``FLAGS``) of the status words among ``records``, as
+    records of their own (value True/False); [] when there is no status word."""
+    words = {}
+    for r in records:
+        di = _WORD_DI.get(r.get("quantity"))
+        if di is not None and isinstance(r.get("value"), str):
+            words[di] = int(r["value"], 16)
+    out = []
+    for quantity, di, bit in FLAGS:
+        if di in words:
+            out.append({"di": "%08X" % di, "quantity": quantity,
+                        "value": bool(words[di] >> bit & 1), "unit": ""})
+    return out
 _ENERGY_BY_NAME = dict((row[1], row[0]) for row in ENERGY)
 _DEMAND_BY_NAME = dict((row[1], row[0]) for row in DEMAND)
 

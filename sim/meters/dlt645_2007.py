@@ -11,7 +11,10 @@ Functions (clause 7 of the standard):
   address 04000401, meter number 04000402, constants, status words
   04000501..07 and the 040005FF block (word 3 bit 4 = relay open, bit 6 =
   trip command, bit 7 = alarm; word 1 bits 2/3 = battery), settlement days
-  04000B01..03, relay trip count 1D000001, cover-open count 03300D00;
+  04000B01..03, relay trip count 1D000001, cover-open count 03300D00,
+  terminal-cover-open count 03300E00, magnetic interference count 03350000
+  (the tamper windows of the model; word 1 bit 4 = reverse power, word 7 bits
+  9/10 = cover / terminal cover open);
   hourly freezes 0504xxNN (NN = 1..254, time + import + export) and daily
   freezes 0506xxNN (NN = 1..62, time + the tariff blocks), both equal to
   ``meter.frozen(...)``; instant freezes 0502xxNN (made by 16H).  An absent
@@ -247,7 +250,9 @@ class Dlt645Meter(Dlt645Base):
             "settlement.day.2": "99T99",
             "settlement.day.3": "99T99",
             "count.relay_trip": model.relay_trips,
-            "count.cover_open": 0,
+            "count.cover_open": model.tamper_count("cover"),
+            "count.terminal_cover_open": model.tamper_count("terminal_cover"),
+            "count.magnetic": model.tamper_count("magnetic"),
         }
         if q in ("energy.prepaid.remaining", "credit.remaining"):
             raise NoData(q)
