@@ -3,12 +3,9 @@
 Reads: ``read(quantities)`` asks each data identifier (DI) once (11H / 01H),
 following multi-frame replies (D5 set, C = B1H) with 12H (2007) / 02H
 (1997) until the last frame; with no list it reads the row's
-``default_items``.  A DI the meter refuses is left out when another DI of the
-same read answered (not every meter keeps every counter); the tamper flags
-of the run status words come with them (``items.flag_records``).
-``read_frozen`` reads the meter's own freeze records: 2007 hourly record N
-(0504FFNN, the last 254 hours) and daily record N (0506 00/01/02 NN, the
-last 62 days), whose freeze time must be the
+``default_items``.  ``read_frozen`` reads the meter's own freeze records:
+2007 hourly record N (0504FFNN, the last 254 hours) and daily record N
+(0506 00/01/02 NN, the last 62 days), whose freeze time must be the
 boundary (a meter that missed a freeze shifts its numbering, so the
 neighbours are tried); monthly = settlement data N (2007: energy DI0 = N, the
 last 12; 1997: 94xx / 98xx, the last two).  Writes (14H / 04H: clock, relay
@@ -16,7 +13,10 @@ last 12; 1997: 94xx / 98xx, the last two).  Writes (14H / 04H: clock, relay
 
 A reply is decoded once, in the acceptance check; an error reply raises
 MeterRefusedError naming the error bits; a reply from another address is not
-taken for this meter's.  ``scan`` searches with 13H (2007) / C032 (1997) to
+taken for this meter's.  A DI the meter refuses is left out of a read when
+another DI of the same read answered (not every meter keeps every counter);
+the tamper flags of the run status words come with them
+(``items.flag_records``).  ``scan`` searches with 13H (2007) / C032 (1997) to
 wildcard addresses; ``broadcast_time`` (08H) and ``broadcast_freeze`` (16H)
 go to 999999999999.
 """

@@ -11,10 +11,7 @@ Functions (clause 7 of the standard):
   address 04000401, meter number 04000402, constants, status words
   04000501..07 and the 040005FF block (word 3 bit 4 = relay open, bit 6 =
   trip command, bit 7 = alarm; word 1 bits 2/3 = battery), settlement days
-  04000B01..03, relay trip count 1D000001, cover-open count 03300D00,
-  terminal-cover-open count 03300E00, magnetic interference count 03350000
-  (the tamper windows of the model; word 1 bit 4 = reverse power, word 7 bits
-  9/10 = cover / terminal cover open);
+  04000B01..03, relay trip count 1D000001, cover-open count 03300D00;
   hourly freezes 0504xxNN (NN = 1..254, time + import + export) and daily
   freezes 0506xxNN (NN = 1..62, time + the tariff blocks), both equal to
   ``meter.frozen(...)``; instant freezes 0502xxNN (made by 16H).  An absent
@@ -43,6 +40,11 @@ Functions (clause 7 of the standard):
 Options (besides sim.meters.base): ``max_data``, ``preamble``,
 ``passwords``/``password``, ``baud``, ``bauds``, ``wildcard_reads``,
 ``meter_number``, ``constant`` (imp/kWh, default 1200).
+
+Tamper (the model's tamper windows, sim.faults): cover-open count 03300D00,
+terminal-cover-open count 03300E00 and magnetic interference count 03350000
+count the windows begun; status word 1 bit 4 = reverse power, word 7 bits
+9/10 = meter cover / terminal cover open while a window lasts.
 """
 
 from protocols.dlt645 import edition2007 as codec
