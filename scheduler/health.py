@@ -23,9 +23,9 @@ store, so a restart does not raise an episode twice.
 * valve_fault / battery_low: from the meter's status -> ``valve_fault``,
   ``battery_low``; a valve control whose read-back state is not the one
   asked for -> ``valve_fault`` (``controlled``).
-* tamper (防窃电): a tamper counter of ``quantities.TAMPER`` that grows, or a
-  tamper flag that turns on -> one ``tamper`` event per job with the
-  evidence (``{"evidence": [{"q", "previous", "value"}, ...]}``); a flag is
+* tamper (防窃电): a tamper counter of ``quantities.TAMPER`` that grows, a
+  tamper flag that turns on, or a new most recent occurrence (an event
+  record's start time) -> one ``tamper`` event per job with the evidence (``{"evidence": [{"q", "previous", "value"}, ...]}``); a flag is
   an episode like the conditions above (condition ``tamper:<quantity>``).
 
 The baselines the checks compare with -- each register's last value per
@@ -73,14 +73,14 @@ class Baseline:
         self.daily = [Decimal(u) for u in doc.get("daily") or ()]
         st = doc.get("stopped")
         self.stopped = None if not st else (st[0], Decimal(st[1]))
-        self.counts = dict((q, Decimal(v)) for q, v in (doc.get("counts") or {}).items())
+        self.counts = dict(doc.get("counts") or {})     # tamper quantity -> its last value, text
 
     def doc(self):
         return {"last": dict((k, [ts, str(v)]) for k, (ts, v) in self.last.items()),
                 "daily": [str(u) for u in self.daily],
                 "stopped": None if self.stopped is None else [self.stopped[0],
                                                                str(self.stopped[1])],
-                "counts": dict((q, str(v)) for q, v in self.counts.items())}
+                "counts": dict(self.counts)}
 
 
 class Health:
@@ -201,19 +201,21 @@ class Health:
                                  {"evidence": evidence})
 
     def _tamper(self, meter, b, q, v, evidence):
-        """A tamper counter or flag; True when the baseline changed."""
-        if _TAMPER[q] == "flag":
+        """A tamper counter, flag or last occurrence; True when the baseline changed."""
+        kind = _TAMPER[q]
+        if kind == "flag":
             if self._set(meter, "tamper:" + q, bool(v), {"since": self.clock.time()}) and v:
                 evidence.append({"q": q, "value": True})
             return False
-        if not isinstance(v, Decimal):
+        if kind == "count" and not isinstance(v, Decimal):
             return False
+        text = str(v)
         prev = b.counts.get(q)
-        if prev == v:
+        if prev == text:
             return False
-        b.counts[q] = v
-        if prev is not None and v > prev:
-            evidence.append({"q": q, "previous": str(prev), "value": str(v)})
+        b.counts[q] = text
+        if prev is not None and (kind == "last" or v > Decimal(prev)):
+            evidence.append({"q": q, "previous": prev, "value": text})
         return True
 
     def _register(self, meter, limits, b, kind, ts, value):

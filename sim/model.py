@@ -348,6 +348,15 @@ class MeterModel:
     def tamper_on(self, name, t=None):
         return self._in(self.tamper[name], self.now() if t is None else t)
 
+    def tamper_last(self, name, t=None):
+        """(start, end or None) of the most recent tamper window begun by t, or None."""
+        t = self.now() if t is None else t
+        begun = [w for w in self.tamper[name] if w[0] <= t]
+        if not begun:
+            return None
+        start, until = max(begun)
+        return start, (until if until is not None and until <= t else None)
+
     def tamper_count(self, name, t=None):
         t = self.now() if t is None else t
         return sum(1 for a, _ in self.tamper[name] if a <= t)

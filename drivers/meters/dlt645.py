@@ -15,8 +15,8 @@ A reply is decoded once, in the acceptance check; an error reply raises
 MeterRefusedError naming the error bits; a reply from another address is not
 taken for this meter's.  A DI the meter refuses is left out of a read when
 another DI of the same read answered (not every meter keeps every counter);
-the tamper flags of the run status words come with them
-(``items.flag_records``).  ``scan`` searches with 13H (2007) / C032 (1997) to
+the tamper flags of the run status words come with them, an event record
+the meter has not got is left out (``items.with_flags``).  ``scan`` searches with 13H (2007) / C032 (1997) to
 wildcard addresses; ``broadcast_time`` (08H) and ``broadcast_freeze`` (16H)
 go to 999999999999.
 """
@@ -104,8 +104,7 @@ class Dlt645Session:
                 reply = self._exchange(edition1997.read_follow_up(self.address, di))
                 data += reply.data[2:]
         if new:
-            recs = items2007.decode_items(di, data, 14)
-            return exact(recs + items2007.flag_records(recs))
+            return exact(items2007.with_flags(items2007.decode_items(di, data, 14)))
         return exact(edition1997.decode_items(di, data, 12))
 
     def di_for(self, quantity, period=None):

@@ -111,12 +111,16 @@ QUANTITIES = (
     ("tamper.terminal_cover", "", "terminal cover open (flag)"),
     ("tamper.magnetic", "", "magnetic interference (flag)"),
     ("tamper.reverse_power", "", "active power flows in reverse (flag)"),
+    ("tamper.cover.last", "", "start of the most recent meter-cover opening (meter time)"),
+    ("tamper.terminal_cover.last", "", "start of the most recent terminal-cover opening"),
+    ("tamper.magnetic.last", "", "start of the most recent magnetic interference"),
     ("count.relay_trip", "", "relay trip count"),
 )
 
 # tamper and theft evidence (防窃电): a "count" grows by one with each
 # occurrence (a meter keeps it over power cuts), a "flag" is true while it
-# lasts.  Which of them a meter gives is its codec's business.
+# lasts, a "last" names the most recent occurrence (it changes with a new
+# one).  Which of them a meter gives is its codec's business.
 TAMPER = (
     ("count.cover_open", "count"),
     ("count.terminal_cover_open", "count"),
@@ -125,6 +129,9 @@ TAMPER = (
     ("tamper.terminal_cover", "flag"),
     ("tamper.magnetic", "flag"),
     ("tamper.reverse_power", "flag"),
+    ("tamper.cover.last", "last"),
+    ("tamper.terminal_cover.last", "last"),
+    ("tamper.magnetic.last", "last"),
 )
 
 

@@ -43,8 +43,10 @@ Options (besides sim.meters.base): ``max_data``, ``preamble``,
 
 Tamper (the model's tamper windows, sim.faults): cover-open count 03300D00,
 terminal-cover-open count 03300E00 and magnetic interference count 03350000
-count the windows begun; status word 1 bit 4 = reverse power, word 7 bits
-9/10 = meter cover / terminal cover open while a window lasts.
+count the windows begun, the event records 03300D01, 03300E01 and 03350001
+give the latest one's start and end (12 bytes: the head only); status word 1
+bit 4 = reverse power, word 7 bits 9/10 = meter cover / terminal cover open
+while a window lasts.
 """
 
 from protocols.dlt645 import edition2007 as codec
@@ -256,6 +258,12 @@ class Dlt645Meter(Dlt645Base):
             "count.terminal_cover_open": model.tamper_count("terminal_cover"),
             "count.magnetic": model.tamper_count("magnetic"),
         }
+        if q.startswith("tamper.") and q.endswith(".last"):
+            last = model.tamper_last(q[len("tamper."):-len(".last")])
+            if last is None:
+                return {"value": None, "time": None}
+            return {"value": model.meter_iso(last[0]),
+                    "time": None if last[1] is None else model.meter_iso(last[1])}
         if q in ("energy.prepaid.remaining", "credit.remaining"):
             raise NoData(q)
         if q == "temperature.meter":

@@ -16,7 +16,7 @@ def read_reply(di, data):
 
 def test_every_tamper_quantity_is_a_quantity():
     assert all(unit_of(q) == "" for q, _ in TAMPER)
-    assert set(kind for _, kind in TAMPER) == {"count", "flag"}
+    assert set(kind for _, kind in TAMPER) == {"count", "flag", "last"}
 
 
 def test_dlt645_tamper_counters():
@@ -45,3 +45,23 @@ def test_mbus_power_low_is_battery_low():
         {"name": "status_power_low", "quantity": "battery.low", "value": True, "unit": ""}]
     assert status_records({"status_bits": status_bits(0x00)})[0]["value"] is False
     assert status_records({"status_bits": None}) == [] == status_records(None)
+
+
+def bcd_time(text):
+    """YYMMDDhhmmss as the wire has it (least significant byte first)."""
+    return bytes(reversed(bytes.fromhex(text)))
+
+
+def test_dlt645_event_records_give_the_last_start_and_end():
+    head = bcd_time("261101093000") + bcd_time("261101094512")
+    for di, q in ((0x03300D01, "tamper.cover.last"), (0x03300E01, "tamper.terminal_cover.last"),
+                  (0x03350001, "tamper.magnetic.last")):
+        assert dlt645.di_for(q) == di
+        for data in (head, head + bytes(48)):               # the head alone, or the standard's 60
+            (rec,) = read_reply(di, data)
+            assert rec["quantity"] == q
+            assert (rec["value"], rec["time"]) == ("2026-11-01T09:30:00", "2026-11-01T09:45:12")
+    (rec,) = read_reply(0x03300D01, bcd_time("261101093000") + bytes(6))   # still open
+    assert (rec["value"], rec["time"]) == ("2026-11-01T09:30:00", None)
+    (rec,) = read_reply(0x03300D01, b"\xff" * 12)                          # never opened
+    assert rec["value"] is None and rec.get("time") is None

@@ -75,3 +75,31 @@ def test_tamper_is_read_on_the_default_plan_and_raised_on_change_with_its_eviden
         assert len(b.store.events(type="tamper")) == 3
     finally:
         b.close()
+
+
+def test_the_event_record_read_on_a_plan_joins_the_evidence(tmp_path):
+    items = ["energy.active.import.total", "count.cover_open", "tamper.cover.last"]
+    b = Bench(tmp_path, {"port": [TAMPER["port"][0]]},
+              params={"plan.items.electricity.realtime": items})
+    try:
+        ids = dict((m["address"], m["id"]) for m in b.archive.list())
+        meter = b.sim["000000000002"]
+        b.start()
+        b.run_until(T0 + 48 * 60)
+        (event,) = b.store.events(type="tamper")
+        assert event["meter"] == ids["000000000002"]
+        opened = meter.model.meter_iso(T0 + 20 * 60)
+        assert event["detail"]["evidence"] == [       # the record is new: no previous one
+            {"q": "count.cover_open", "previous": "0", "value": "1"}]
+        stored = [v["value"] for v in b.store.readings("realtime", meter=ids["000000000002"])
+                  if v["q"] == "tamper.cover.last"]
+        assert stored and set(stored) == {opened}        # stored once the meter has one
+        meter.model.tampered("cover", T0 + 50 * 60, T0 + 51 * 60)     # opened again
+        b.run_until(T0 + 63 * 60)
+        event = b.store.events(type="tamper")[-1]
+        assert event["detail"]["evidence"] == [
+            {"q": "count.cover_open", "previous": "1", "value": "2"},
+            {"q": "tamper.cover.last", "previous": opened,
+             "value": meter.model.meter_iso(T0 + 50 * 60)}]
+    finally:
+        b.close()

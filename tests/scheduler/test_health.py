@@ -146,3 +146,15 @@ def test_limits_daily_max_and_zero_days_of_the_archive(health):
     h.values(water, "daily", [reading(q, "14.600", T + 4 * 86400)])
     assert types(store) == ["consumption_abnormal", "consumption_zero"]
     assert store.events()[1]["detail"] == {"days": 2}                   # not the default 3
+
+
+def test_a_new_last_tamper_record_is_evidence_an_unchanged_one_is_not(health):
+    h, store, _ = health
+    q = "tamper.cover.last"
+    h.values(METER, "realtime", [reading(q, "2026-10-01T08:00:00", kind="realtime")])
+    h.values(METER, "realtime", [reading(q, "2026-10-01T08:00:00", T + 900, "realtime")])
+    assert types(store) == []
+    h.values(METER, "realtime", [reading(q, "2026-11-01T09:30:00", T + 1800, "realtime")])
+    (event,) = store.events()
+    assert event["type"] == "tamper" and event["detail"] == {"evidence": [
+        {"q": q, "previous": "2026-10-01T08:00:00", "value": "2026-11-01T09:30:00"}]}
