@@ -38,7 +38,9 @@ log = logging.getLogger(__name__)
 
 
 def sd_notify(message):
-    """systemd's notify protocol (no dependency): a datagram to $NOTIFY_SOCKET."""
+    """systemd's notify protocol (no dependency): a datagram to $NOTIFY_SOCKET.
+    Never waits: with the receiver's queue full the message is dropped (False),
+    so that a watchdog ping or STOPPING=1 cannot hold up the agent's loop or stop."""
     path = os.environ.get("NOTIFY_SOCKET")
     if not path:
         return False
@@ -46,6 +48,7 @@ def sd_notify(message):
         path = "\0" + path[1:]
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.setblocking(False)
             s.connect(path)
             s.sendall(message.encode())
         return True

@@ -32,7 +32,9 @@ of the oracle): ``clock_drift`` (``ppm``, from ``from`` or the install
 time), ``reading_jump`` / ``reading_backwards`` (``amount`` in the
 register's unit, e.g. "100.00", at ``at``; ``register`` defaults to the
 meter's main register), ``stuck_valve`` and ``dead_battery`` (``from`` ..
-``until``).  Local echo is a line property (sim.lines), not a fault here.
+``until``), and the tamper windows ``cover_open``, ``terminal_cover_open``,
+``magnet`` and ``reverse_power`` (``from`` .. ``until``; each window is one
+occurrence in the meter's counters).  Local echo is a line property (sim.lines), not a fault here.
 """
 
 import random
@@ -41,7 +43,11 @@ from sim.meters.base import frame_start
 
 LINK = ("no_reply", "late_reply", "corrupt_byte", "bad_checksum", "noise_before",
         "noise_after", "truncated", "wrong_address")
-STATE = ("clock_drift", "reading_jump", "reading_backwards", "stuck_valve", "dead_battery")
+STATE = ("clock_drift", "reading_jump", "reading_backwards", "stuck_valve", "dead_battery",
+         "cover_open", "terminal_cover_open", "magnet", "reverse_power")
+# tamper fault -> the model's tamper window name
+_TAMPER = {"cover_open": "cover", "terminal_cover_open": "terminal_cover", "magnet": "magnetic",
+           "reverse_power": "reverse_power"}
 _CONDITIONS = ("type", "probability", "count", "from", "until")
 _PARAMS = {"late_reply": ("delay",), "corrupt_byte": ("index", "mask"),
            "noise_before": ("bytes",), "noise_after": ("bytes",), "truncated": ("keep",),
@@ -88,6 +94,8 @@ class Faults:
                 model.stuck_valve(start, spec.get("until"))
             elif kind == "dead_battery":
                 model.dead_battery(start, spec.get("until"))
+            elif kind in _TAMPER:
+                model.tampered(_TAMPER[kind], start, spec.get("until"))
             else:
                 continue
             self.counters[kind] += 1

@@ -22,6 +22,10 @@ commands and faults, so a test can ask for the right value at any instant
   valve motor makes a command effective ``motor_seconds`` later; the
   stuck-valve fault refuses commands and reports the valve as faulty from
   the first refused command; the dead-battery fault sets the battery flag.
+* Tamper (``TAMPER``): windows in which the meter cover or the terminal
+  cover is open, a magnet is held to the meter or power flows in reverse;
+  ``tamper_on`` says whether one lasts at t, ``tamper_count`` how many
+  began by t (the meter's event counters).
 * Faults kept in the state: clock drift, reading jumps forward or back.
 
 Times are true UTC epoch seconds from the bench Clock (``clock.time()``);
@@ -56,6 +60,10 @@ FROZEN_ELECTRIC = ("energy.active.import", "energy.active.export", "energy.activ
 DAY = 86400
 
 
+# tamper windows a meter model keeps (sim.faults: cover_open, terminal_cover_open, magnet,
+# reverse_power)
+TAMPER = ("cover", "terminal_cover", "magnetic", "reverse_power")
+
 class MeterModel:
     """One meter's measured state (see module docstring for the options)."""
 
@@ -80,6 +88,7 @@ class MeterModel:
         self.stuck = []              # (from, until) windows of the stuck-valve fault
         self.battery = []            # (from, until) windows of the dead-battery fault
         self.valve_fault_since = None
+        self.tamper = dict((name, []) for name in TAMPER)   # name -> (from, until) windows
         self.relay_trips = 0
         self.phases = phases
         self.voltage_tenths = units(voltage, 1)
@@ -331,6 +340,26 @@ class MeterModel:
         t = self.now() if t is None else t
         reg = self.registers[register or MAIN[self.kind]]
         reg.add_jump(t, units(amount, reg.decimals), tariff)
+
+    def tampered(self, name, start, until=None):
+        """A tamper window (``TAMPER``): from ``start`` until ``until`` (None: for good)."""
+        self.tamper[name].append((float(start), None if until is None else float(until)))
+
+    def tamper_on(self, name, t=None):
+        return self._in(self.tamper[name], self.now() if t is None else t)
+
+    def tamper_last(self, name, t=None):
+        """(start, end or None) of the most recent tamper window begun by t, or None."""
+        t = self.now() if t is None else t
+        begun = [w for w in self.tamper[name] if w[0] <= t]
+        if not begun:
+            return None
+        start, until = max(begun)
+        return start, (until if until is not None and until <= t else None)
+
+    def tamper_count(self, name, t=None):
+        t = self.now() if t is None else t
+        return sum(1 for a, _ in self.tamper[name] if a <= t)
 
     def stuck_valve(self, start, until=None):
         self.stuck.append((float(start), None if until is None else float(until)))

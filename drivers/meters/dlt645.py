@@ -15,7 +15,10 @@ the last two).  Writes (14H / 04H: clock, relay
 
 A reply is decoded once, in the acceptance check; an error reply raises
 MeterRefusedError naming the error bits; a reply from another address is not
-taken for this meter's.  ``scan`` searches with 13H (2007) / C032 (1997) to
+taken for this meter's.  A DI the meter refuses is left out of a read when
+another DI of the same read answered (not every meter keeps every counter);
+the tamper flags of the run status words come with them, an event record
+the meter has not got is left out (``items.with_flags``).  ``scan`` searches with 13H (2007) / C032 (1997) to
 wildcard addresses; ``broadcast_time`` (08H) and ``broadcast_freeze`` (16H)
 go to 999999999999.
 """
@@ -113,7 +116,7 @@ class Dlt645Session:
                 reply = self._exchange(edition1997.read_follow_up(self.address, di))
                 data += reply.data[2:]
         if new:
-            return exact(items2007.decode_items(di, data, 14))
+            return exact(items2007.with_flags(items2007.decode_items(di, data, 14)))
         return exact(edition1997.decode_items(di, data, 12))
 
     def di_for(self, quantity, period=None):
@@ -133,12 +136,18 @@ class Dlt645Session:
             self.di_for(quantities[0], period)      # raises NotSupportedError, naming it
         out = []
         done = {}
+        refused = None
         for q, di in dis:
             if di is None:
                 continue                            # this edition has no such quantity
             if di not in done:
-                done[di] = self.read_di(di)
+                try:
+                    done[di] = self.read_di(di)
+                except MeterRefusedError as err:   # this meter has no such item
+                    done[di], refused = [], refused or err
             out.extend(r for r in done[di] if r["quantity"] == q)
+        if refused is not None and not any(done.values()):
+            raise refused                           # it has none of them
         return out
 
     def read_frozen(self, kind, n, boundary_iso, quantities):

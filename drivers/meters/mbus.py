@@ -1,7 +1,7 @@
 """Wired M-Bus meters over a port, EN 13757-2/-3 (registry session "mbus").
 
 Reads: ``read(quantities)`` asks REQ_UD2 and takes the instantaneous
-records of storage 0; ``read_frozen`` of month N takes storage number N (the
+records of storage 0 and ``battery.low`` from the header's status byte; ``read_frozen`` of month N takes storage number N (the
 value at the N-th last due date; the record's due date must be the
 boundary's).  Link layer rules:
 
@@ -22,6 +22,7 @@ from drivers.errors import BadFrameError, NoRecordError, NoReplyError, NotSuppor
 from drivers.meters.records import exact, linear, probe, tree
 from protocols.core.errors import CodecError
 from protocols.mbus import codec as mbus
+from protocols.mbus.header import status_records
 
 NETWORK = 0xFD   # 253: the meter selected by secondary address
 
@@ -102,8 +103,9 @@ class MBusSession:
     def read(self, quantities=None, storage=0):
         """Value records with a canonical quantity (those named, at ``storage``)."""
         recs = []
-        for telegram in self.read_telegrams():
-            for r in telegram.get("records", []):
+        for n, telegram in enumerate(self.read_telegrams()):
+            status = status_records(telegram.get("header")) if storage == 0 and n == 0 else []
+            for r in telegram.get("records", []) + status:
                 if r.get("quantity") is None or r.get("function") not in ("instantaneous", None):
                     continue
                 if storage is not None and r.get("storage", 0) != storage:

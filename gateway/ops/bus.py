@@ -24,6 +24,7 @@ from upstream.errors import CommandError
 log = logging.getLogger(__name__)
 
 CONTROL_ACTIONS = ("valve.open", "valve.close", "relay.open", "relay.close")
+READ_BACK = {"open": "open", "close": "closed"}     # the state a control's verb asks for
 SYNC_TOLERANCE_S = 2            # a meter clock this close is left alone (second resolution)
 
 
@@ -174,6 +175,12 @@ class BusOps:
                                                         row.title, part))
         # the session acts and reads the state back (valve ST, relay status word)
         state = self._run_on_meter(meter, lambda session: session.control(part, verb), action)
+        asked = READ_BACK[verb]
+        self.engine.health.controlled(mid, part, action, asked, state)
+        if state != asked:
+            raise CommandError("meter_error", "%s on meter %s: the meter reports the %s %s, not %s"
+                               " (check the %s on site)" % (action, mid, part, state, asked, part),
+                               detail={"meter": mid, "action": action, "state": state})
         return {"meter": mid, "action": action, "state": state}
 
     # ------------------------------------------------------------ freeze

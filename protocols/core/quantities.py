@@ -108,7 +108,33 @@ QUANTITIES = (
     ("battery.remaining", "d", "remaining battery life"),
     ("rf.level", "dBm", "radio signal level"),
     ("count.cover_open", "", "meter-cover-open count"),
+    ("count.terminal_cover_open", "", "terminal-cover-open count"),
+    ("count.magnetic", "", "constant magnetic field interference count"),
+    ("tamper.cover", "", "meter cover open (flag)"),
+    ("tamper.terminal_cover", "", "terminal cover open (flag)"),
+    ("tamper.magnetic", "", "magnetic interference (flag)"),
+    ("tamper.reverse_power", "", "active power flows in reverse (flag)"),
+    ("tamper.cover.last", "", "start of the most recent meter-cover opening (meter time)"),
+    ("tamper.terminal_cover.last", "", "start of the most recent terminal-cover opening"),
+    ("tamper.magnetic.last", "", "start of the most recent magnetic interference"),
     ("count.relay_trip", "", "relay trip count"),
+)
+
+# tamper and theft evidence (防窃电): a "count" grows by one with each
+# occurrence (a meter keeps it over power cuts), a "flag" is true while it
+# lasts, a "last" names the most recent occurrence (it changes with a new
+# one).  Which of them a meter gives is its codec's business.
+TAMPER = (
+    ("count.cover_open", "count"),
+    ("count.terminal_cover_open", "count"),
+    ("count.magnetic", "count"),
+    ("tamper.cover", "flag"),
+    ("tamper.terminal_cover", "flag"),
+    ("tamper.magnetic", "flag"),
+    ("tamper.reverse_power", "flag"),
+    ("tamper.cover.last", "last"),
+    ("tamper.terminal_cover.last", "last"),
+    ("tamper.magnetic.last", "last"),
 )
 
 

@@ -36,6 +36,7 @@ FORMATS = (
     ("hhmm", "hm", 2, 0),
     ("NNNNNNNNNNNN", "digits", 6, 0),
     ("XX.XXXX+YYMMDDhhmm", "demand", 8, 4),
+    ("event", "event", 12, 0),     # an event record's head: start, end (YYMMDDhhmmss each)
     ("status16", "word", 2, 0),
     ("status8", "word", 1, 0),
 )
@@ -99,6 +100,9 @@ def decode(fmt, raw, offset=0, signed=False):
         return Num(-m if negative else m, -dec)
     if kind == "word":
         return bytes(reversed(raw)).hex().upper()
+    if kind == "event":            # start, then end (None: not over yet)
+        return {"value": decode("YYMMDDhhmmss", raw[:6], offset),
+                "time": decode("YYMMDDhhmmss", raw[6:], offset + 6)}
     text = _bcd_text(raw, offset)  # most significant first, e.g. YYMMDDWW
     if kind == "digits":
         return text
@@ -201,6 +205,8 @@ def encode(fmt, value, signed=False):
         text = value[0:2] + value[3:5]
     elif kind == "demand":
         return encode("XX.XXXX", value["value"]) + encode("YYMMDDhhmm", value["time"])
+    elif kind == "event":
+        return encode("YYMMDDhhmmss", value["value"]) + encode("YYMMDDhhmmss", value["time"])
     else:
         raise BadValueError("unhandled DL/T645 format", got=fmt)
     return bytes(reversed(bytes.fromhex(text)))

@@ -67,6 +67,13 @@ SINGLE = (
     (0x00900100, "energy.prepaid.remaining", "XXXXXX.XX", "kWh", False),
     (0x00900200, "credit.remaining", "XXXXXX.XX", "CNY", False),
     (0x03300D00, "count.cover_open", "XXXXXX", "", False),
+    (0x03300E00, "count.terminal_cover_open", "XXXXXX", "", False),
+    (0x03350000, "count.magnetic", "XXXXXX", "", False),
+    # the most recent event record (上1次): its head, start and end time; the energies
+    # after it (48 bytes in A.x, fewer on some meters) are not kept (see decode_items)
+    (0x03300D01, "tamper.cover.last", "event", "", False),
+    (0x03300E01, "tamper.terminal_cover.last", "event", "", False),
+    (0x03350001, "tamper.magnetic.last", "event", "", False),
     (0x1D000001, "count.relay_trip", "XXXXXX", "", False),
 )
 
@@ -126,6 +133,18 @@ BLOCKS = (
     (0x040005FF, (0x04000501, 0x04000502, 0x04000503, 0x04000504, 0x04000505,
                   0x04000506, 0x04000507)),
 )
+
+
+# tamper evidence in the run status words (A.7), read with the 040005FF block:
+# quantity, status word DI, bit.  Word 1 bit 4: active power reverse; word 7
+# bits 9 and 10: meter cover / terminal cover open (the State Grid smart-meter
+# additions to word 7; unverified by capture).
+FLAGS = (
+    ("tamper.reverse_power", 0x04000501, 4),
+    ("tamper.cover", 0x04000507, 9),
+    ("tamper.terminal_cover", 0x04000507, 10),
+)
+STATUS_BLOCK = 0x040005FF
 
 
 class Item:
@@ -241,6 +260,8 @@ def decode_items(di, data, offset=0):
     item = lookup(di)
     if item is not None:
         items = [item]
+        if item.fmt == "event" and len(data) > item.size:
+            data = data[:item.size]      # an event record: its head; the rest varies by meter
         if len(data) != item.size:
             raise LengthError("DI %08X carries %d bytes of %s" % (di, item.size, item.fmt),
                               offset=offset, expected="%d bytes" % item.size,
@@ -317,6 +338,36 @@ def encode_items(di, values):
 
 
 _BY_QUANTITY = dict((row[1], row[0]) for row in SINGLE)
+_BY_QUANTITY.update((row[0], STATUS_BLOCK) for row in FLAGS)
+_WORD_DI = dict((row[1], row[0]) for row in SINGLE if row[2] == "status16")
+
+
+_EVENT_QUANTITIES = set(row[1] for row in SINGLE if row[2] == "event")
+
+
+def with_flags(records):
+    """``records`` with the tamper flags of their status words added
+    (``flag_records``) and without an event record the meter has not got
+    (all FFH: no such event yet), which is no value at all."""
+    kept = [r for r in records
+            if r.get("value") is not None or r.get("quantity") not in _EVENT_QUANTITIES]
+    return kept + flag_records(kept)
+
+
+def flag_records(records):
+    """The tamper flags (``FLAGS``) of the status words among ``records``, as
+    records of their own (value True/False); [] when there is no status word."""
+    words = {}
+    for r in records:
+        di = _WORD_DI.get(r.get("quantity"))
+        if di is not None and isinstance(r.get("value"), str):
+            words[di] = int(r["value"], 16)
+    out = []
+    for quantity, di, bit in FLAGS:
+        if di in words:
+            out.append({"di": "%08X" % di, "quantity": quantity,
+                        "value": bool(words[di] >> bit & 1), "unit": ""})
+    return out
 _ENERGY_BY_NAME = dict((row[1], row[0]) for row in ENERGY)
 _DEMAND_BY_NAME = dict((row[1], row[0]) for row in DEMAND)
 

@@ -58,6 +58,17 @@ def _make_status_bits(status):
 _STATUS_BITS = tuple(_make_status_bits(s) for s in range(256))
 
 
+def status_records(header):
+    """Value records of a header's status byte (EN 13757-3: bit 2 power low,
+    the battery of a battery meter); [] when the telegram has no status.
+    Bits 7..5 are the manufacturer's: no standard tamper bit, so none here."""
+    bits = header.get("status_bits") if header else None
+    if not bits:
+        return []
+    return [{"name": "status_power_low", "quantity": "battery.low", "value": bits["power_low"],
+             "unit": ""}]
+
+
 _MANUFACTURERS = {}
 
 

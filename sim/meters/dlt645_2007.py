@@ -42,6 +42,13 @@ Functions (clause 7 of the standard):
 Options (besides sim.meters.base): ``max_data``, ``preamble``,
 ``passwords``/``password``, ``baud``, ``bauds``, ``wildcard_reads``,
 ``meter_number``, ``constant`` (imp/kWh, default 1200).
+
+Tamper (the model's tamper windows, sim.faults): cover-open count 03300D00,
+terminal-cover-open count 03300E00 and magnetic interference count 03350000
+count the windows begun, the event records 03300D01, 03300E01 and 03350001
+give the latest one's start and end (12 bytes: the head only); status word 1
+bit 4 = reverse power, word 7 bits 9/10 = meter cover / terminal cover open
+while a window lasts.
 """
 
 from protocols.dlt645 import edition2007 as codec
@@ -257,8 +264,16 @@ class Dlt645Meter(Dlt645Base):
             "freeze.daily.time": "00:00",
             "freeze.hourly.interval": codec.num("60"),
             "count.relay_trip": model.relay_trips,
-            "count.cover_open": 0,
+            "count.cover_open": model.tamper_count("cover"),
+            "count.terminal_cover_open": model.tamper_count("terminal_cover"),
+            "count.magnetic": model.tamper_count("magnetic"),
         }
+        if q.startswith("tamper.") and q.endswith(".last"):
+            last = model.tamper_last(q[len("tamper."):-len(".last")])
+            if last is None:
+                return {"value": None, "time": None}
+            return {"value": model.meter_iso(last[0]),
+                    "time": None if last[1] is None else model.meter_iso(last[1])}
         if q in ("energy.prepaid.remaining", "credit.remaining"):
             raise NoData(q)
         if q == "temperature.meter":

@@ -138,6 +138,13 @@ class Dlt645Base(SimMeter):
         word = 0
         if n == 1 and model.battery_low():
             word |= 0x000C               # bit 2 clock battery, bit 3 meter-reading battery
+        if n == 1 and model.tamper_on("reverse_power"):
+            word |= 1 << 4               # active power reverse
+        if n == 7:
+            if model.tamper_on("cover"):
+                word |= 1 << 9           # meter cover open
+            if model.tamper_on("terminal_cover"):
+                word |= 1 << 10          # terminal cover open
         if n == 3:
             if not model.gate.state(self.now()):
                 word |= 1 << 4           # relay open

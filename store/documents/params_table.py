@@ -83,16 +83,25 @@ _DAYS = Range(1, 36600)
 _E_DAY = ["energy.active.import.total"] + ["energy.active.import.t%d" % t for t in (1, 2, 3, 4)] \
     + ["energy.active.export.total"]
 _HEAT = ["heat.energy.total", "volume.total"]
+# what the valve_fault and battery_low alarms need (the meters' status, no extra request
+# where the current-data answer carries it: CJ/T188 ST, the M-Bus status byte)
+_STATUS = ["valve.state", "battery.low"]
+# what the tamper alarm needs (防窃电): the meters' counters and status flags (DL/T645-2007:
+# three counters and one read of the run status words; a meter without one skips it)
+_TAMPER = ["count.cover_open", "count.terminal_cover_open", "count.magnetic", "tamper.cover",
+           "tamper.terminal_cover", "tamper.reverse_power"]
 # kind: {which: default quantities}
 ITEMS = (
     ("electricity", (("realtime", ["energy.active.import.total", "voltage.a", "current.a",
-                                   "power.active.total"]),
+                                   "power.active.total"] + _TAMPER),
                      ("hourly", ["energy.active.import.total", "energy.active.export.total"]),
                      ("daily", _E_DAY), ("monthly", _E_DAY))),
-    ("water", tuple((w, ["volume.total"]) for w in ("realtime", "hourly", "daily", "monthly"))),
-    ("gas", tuple((w, ["volume.total"]) for w in ("realtime", "hourly", "daily", "monthly"))),
+    ("water", (("realtime", ["volume.total"] + _STATUS),)
+     + tuple((w, ["volume.total"]) for w in ("hourly", "daily", "monthly"))),
+    ("gas", (("realtime", ["volume.total"] + _STATUS),)
+     + tuple((w, ["volume.total"]) for w in ("hourly", "daily", "monthly"))),
     ("heat", (("realtime", _HEAT + ["heat.power", "flow.rate", "temperature.supply",
-                                    "temperature.return"]),
+                                    "temperature.return"] + _STATUS),
               ("hourly", _HEAT), ("daily", _HEAT), ("monthly", _HEAT))),
 )
 

@@ -124,3 +124,26 @@ def test_the_agent_exits_non_zero_when_its_probation_fails(board):
     assert agent.exit_code == 0
     agent._upgrade_failed()
     assert agent.exit_code == EXIT_RESTART and agent.stopping.is_set()
+
+
+def test_a_rollback_and_a_refused_package_are_upgrade_events_of_the_agent(board):
+    """The contract's ``upgrade`` event for the outcomes the agent learns at start
+    (a rollback by its boot check) and while it runs (a package refused)."""
+    rig, prefix = board
+    clock = FakeClock()
+    hooks = UpgradeHooks(rig.cfg, clock, lambda *a: None, lambda: None)
+    assert hooks.boot_check()["action"] == "installed"       # 1.1.0 on probation ...
+    hooks.probation.milestone("started")
+    clock.advance(rig.cfg.upgrade["probation_s"] + 1)
+    assert hooks.check(100.0) is True                          # ... which it failed
+    agent = rig.start()                                        # the boot check rolls back
+    assert inst.link_version(inst.Layout(prefix), inst.CURRENT) == "1.0.0"
+    assert upgrade_events(rig)[-1] == ("warning", "rolled_back", "1.0.0")   # back on 1.0.0
+    detail = agent.store.events(type="upgrade")[-1]["detail"]
+    assert detail["failed"] == "1.1.0" and detail["reason"] == "probation_expired"
+    assert inst.pending_events(prefix) == []
+    agent.handlers.upgrade.on_event({"result": "refused", "reason": "bad_signature",
+                                     "version": "1.2.0", "transfer": "t1"})
+    last = agent.store.events(type="upgrade")[-1]
+    assert last["severity"] == "warning" and last["detail"]["result"] == "refused"
+    assert last["detail"]["reason"] == "bad_signature"

@@ -37,7 +37,13 @@ def test_read_all_prints_every_meters_values_and_stores_them(rig):
     stored = ControlClient(rig.socket).call("data", {"meter": "m-0001", "kind": "realtime"})
     for v in stored["values"]:
         row = [line.split() for line in lines if line.split()[:1] == [v["q"]]][0]
-        assert row[1] == format(v["value"], "f") and row[2] == v["unit"]
+        value = v["value"]
+        if isinstance(value, bool):                  # flags (tamper.*) as the table says them
+            assert row[1:] == [str(value).lower()]
+        elif isinstance(value, int):                 # counters: whole numbers, no unit
+            assert row[1:] == [str(value)] and v["unit"] == ""
+        else:
+            assert row[1] == format(value, "f") and row[2] == v["unit"]
 
 
 def test_read_json_is_exact_and_item_limits_the_quantities(rig):
@@ -63,6 +69,7 @@ def test_read_of_a_silent_meter_fails_that_meter_only(rig):
     assert r.exit_code == 1
     lines = fits(r.stdout)
     assert lines[0] == "m-0004" and lines[1].split()[0] == "volume.total"
+    assert [line.split()[0] for line in lines[2:4]] == ["valve.state", "battery.low"]
     # (a note may follow m-0004's values: an earlier test read it in the same minute)
     assert [line for line in lines if line.startswith("ghost")][0].startswith(
         "ghost  error: meter_error: ")

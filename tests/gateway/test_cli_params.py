@@ -35,9 +35,10 @@ def test_get_of_one_key_shows_its_default_and_what_it_takes(rig):
     assert r.exit_code == 0
     lines = fits(r.stdout)
     assert lines[1:3] == ["value    heat.energy.total,volume.total,heat.power,flow.rate,"
-                          "temperature.supply,", "         temperature.return"]
+                          "temperature.supply,", "         temperature.return,valve.state,"
+                          "battery.low"]
     shown = dict(line.split(None, 1) for line in lines if not line.startswith(" "))
-    assert lines[4] == "         temperature.return (in use)"
+    assert lines[4] == "         temperature.return,valve.state,battery.low (in use)"
     assert shown["takes"] == "a list of quantity names such as energy.active.import.total"
     r = run(rig, "params", "get", "clock.", "retention.daily_days", "--json")
     rows = json.loads(r.stdout)["params"]

@@ -154,12 +154,23 @@ def test_valve_control_reads_back_the_new_state(gw):
     assert gw.sim("m-0006").value("valve.state") == "closed"
     assert gw.call("control", {"meter": "m-0006", "action": "valve.open"})["state"] == "open"
     assert gw.sim("m-0006").value("valve.state") == "open"
-    stuck = gw.call("control", {"meter": "m-0008", "action": "valve.close"})
-    assert stuck["state"] == "fault" == gw.sim("m-0008").value("valve.state")
     gw.call("meters.add", {"meters": {"address": "00000000000399", "protocol": "cjt188",
                                       "kind": "water", "port": "bus2"}})
     err = gw.error("control", {"meter": "m-0010", "action": "valve.close"})   # no such meter
     assert err.code == "meter_error" and "valve.close on meter m-0010: " in err.message
+    assert gw.b.store.events(type="valve_fault") == []
+
+
+def test_a_stuck_valve_fails_the_control_with_its_state_and_raises_valve_fault(gw):
+    err = gw.error("control", {"meter": "m-0008", "action": "valve.close"})
+    assert err.code == "meter_error" and "reports the valve fault, not closed" in err.message
+    assert err.detail == {"meter": "m-0008", "action": "valve.close", "state": "fault"}
+    assert gw.sim("m-0008").value("valve.state") == "fault"
+    (event,) = gw.b.store.events(type="valve_fault")
+    assert event["meter"] == "m-0008" and event["severity"] == "critical"
+    assert event["detail"] == {"state": "fault", "action": "valve.close", "asked": "closed"}
+    gw.error("control", {"meter": "m-0008", "action": "valve.close"})
+    assert len(gw.b.store.events(type="valve_fault")) == 1          # one episode, one event
 
 
 def test_relay_control_reads_back_the_new_state(gw):

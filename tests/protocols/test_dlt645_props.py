@@ -129,6 +129,12 @@ def _value_for(item, rnd):
         return {"value": Num(rnd.randrange(10 ** 6), -4),
                 "time": "2026-%02d-%02dT%02d:%02d:00" % (rnd.randint(1, 12), rnd.randint(1, 28),
                                                          rnd.randrange(24), rnd.randrange(60))}
+    if kind == "event":                     # an event record's head: start, end (or None)
+        def when():
+            return "20%02d-%02d-%02dT%02d:%02d:%02d" % (
+                rnd.randrange(1, 100), rnd.randint(1, 12), rnd.randint(1, 28), rnd.randrange(24),
+                rnd.randrange(60), rnd.randrange(60))
+        return {"value": when(), "time": None if rnd.random() < 0.3 else when()}
     raise AssertionError(kind)
 
 

@@ -93,3 +93,68 @@ def test_episodes_survive_a_restart(health, tmp_path):
     for _ in range(3):
         again.failed("m-0001", "no reply")
     assert types(store) == ["meter_offline"]
+
+
+def test_a_jump_during_an_outage_is_seen_after_a_restart(health):
+    """The baselines (last value, usual daily consumption) are in the store."""
+    h, store, clock = health
+    q = "energy.active.import.total"
+    v = Decimal("100")
+    for day in range(8):
+        v += Decimal("10")
+        h.values(METER, "daily", [reading(q, str(v), T + day * 86400)])
+    assert types(store) == []
+    again = Health(store, h.params, clock)             # the agent restarted after an outage
+    v += Decimal("300")                                # 3 days at 10x the usual 10 a day
+    again.values(METER, "daily", [reading(q, str(v), T + 10 * 86400)])
+    assert types(store) == ["consumption_abnormal"]
+    assert store.events()[0]["detail"] == {"consumption": "300", "days": 3, "average": "10"}
+    third = Health(store, h.params, clock)             # and backwards after another restart
+    third.values(METER, "daily", [reading(q, "50", T + 11 * 86400)])
+    assert types(store) == ["consumption_abnormal", "reading_backwards"]
+
+
+def test_the_stopped_watch_and_tamper_counts_survive_a_restart(health):
+    h, store, clock = health
+    q = "energy.active.import.total"
+    h.values(METER, "realtime", [reading(q, "10.00", T, "realtime"),
+                                 reading("power.active.total", "1.5", T, "realtime"),
+                                 reading("count.cover_open", Decimal("2"), T, "realtime")])
+    again = Health(store, h.params, clock)
+    again.values(METER, "realtime", [reading(q, "10.00", T + 90000, "realtime"),
+                                     reading("power.active.total", "1.5", T + 90000, "realtime"),
+                                     reading("count.cover_open", Decimal("3"), T + 90000,
+                                             "realtime")])
+    assert types(store) == ["meter_stopped", "tamper"]
+    assert store.events()[1]["detail"] == {
+        "evidence": [{"q": "count.cover_open", "previous": "2", "value": "3"}]}
+
+
+def test_limits_daily_max_and_zero_days_of_the_archive(health):
+    h, store, _ = health
+    q = "volume.total"
+    water = {"id": "w-1", "kind": "water", "limits": {"daily_max": "2.5", "zero_days": 2}}
+    h.values(water, "daily", [reading(q, "10.000", T)])
+    h.values(water, "daily", [reading(q, "12.000", T + 86400)])          # 2 m3: fine
+    assert types(store) == []
+    h.values(water, "daily", [reading(q, "14.600", T + 2 * 86400)])      # 2.6 m3 > 2.5
+    assert types(store) == ["consumption_abnormal"]
+    assert store.events()[0]["detail"] == {"consumption": "2.600", "days": 1,
+                                           "daily_max": "2.5"}
+    h.values(water, "daily", [reading(q, "14.600", T + 3 * 86400)])
+    assert types(store) == ["consumption_abnormal"]                      # 1 day of 2
+    h.values(water, "daily", [reading(q, "14.600", T + 4 * 86400)])
+    assert types(store) == ["consumption_abnormal", "consumption_zero"]
+    assert store.events()[1]["detail"] == {"days": 2}                   # not the default 3
+
+
+def test_a_new_last_tamper_record_is_evidence_an_unchanged_one_is_not(health):
+    h, store, _ = health
+    q = "tamper.cover.last"
+    h.values(METER, "realtime", [reading(q, "2026-10-01T08:00:00", kind="realtime")])
+    h.values(METER, "realtime", [reading(q, "2026-10-01T08:00:00", T + 900, "realtime")])
+    assert types(store) == []
+    h.values(METER, "realtime", [reading(q, "2026-11-01T09:30:00", T + 1800, "realtime")])
+    (event,) = store.events()
+    assert event["type"] == "tamper" and event["detail"] == {"evidence": [
+        {"q": q, "previous": "2026-10-01T08:00:00", "value": "2026-11-01T09:30:00"}]}

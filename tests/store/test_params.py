@@ -43,7 +43,14 @@ def test_defaults_of_the_brief(params):
         "energy.active.import.t3", "energy.active.import.t4", "energy.active.export.total"]
     assert params.get("plan.items.heat.realtime") == [
         "heat.energy.total", "volume.total", "heat.power", "flow.rate", "temperature.supply",
-        "temperature.return"]
+        "temperature.return", "valve.state", "battery.low"]
+    # what the alarms need (issue 17): the status, the tamper counters and flags
+    assert params.get("plan.items.water.realtime") == ["volume.total", "valve.state",
+                                                       "battery.low"]
+    assert params.get("plan.items.electricity.realtime") == [
+        "energy.active.import.total", "voltage.a", "current.a", "power.active.total",
+        "count.cover_open", "count.terminal_cover_open", "count.magnetic", "tamper.cover",
+        "tamper.terminal_cover", "tamper.reverse_power"]
     assert params.get("plan.items.gas.hourly") == ["volume.total"]
     assert params.get("store.synchronous") == "full"
     assert len(params.keys()) == len(set(params.keys())) == len(params_table.ALL) >= 46

@@ -73,6 +73,12 @@ READS_2007 = [
     ("00900200", ("198.56", 4, 2, False), [("credit.remaining", "198.56", "CNY", None)]),
     ("03300D00", ("27", 3, 0, False), [("count.cover_open", "27", "", None)]),
     ("1D000001", ("3", 3, 0, False), [("count.relay_trip", "3", "", None)]),
+    # tamper evidence: counters, and the head of the last cover-open record (start, then end)
+    ("03300E00", ("2", 3, 0, False), [("count.terminal_cover_open", "2", "", None)]),
+    ("03350000", ("1", 3, 0, False), [("count.magnetic", "1", "", None)]),
+    ("03300D01", "261101094512" + "261101093000",
+     [("tamper.cover.last", "2026-11-01T09:30:00", "", None)]),
+    ("04000507", "0600", [("meter.status.7", "0600", "", None)]),
     # maximum demand: XX.XXXX then YYMMDDhhmm of its occurrence
     ("01010000", "2611011530" + "012345", [("demand.active.import.max.total", "1.2345", "kW", None)]),
     # daily freeze N=1: time of the record, then the import block (total + 4 tariffs)
