@@ -104,6 +104,9 @@ class Protocol:
 
 
 _PASSWORD = ("password", "hex", 6, "6 hex digits, e.g. 000000")
+
+# archive options that are secrets: left out of an archive export unless asked for
+SECRET_OPTIONS = ("password",)
 _LEVEL = ("level", "int", (0, 9), "a password level 0 to 9")
 _DLT645_ADDRESS = {"form": "digits", "max": 12, "reserved": ("999999999999",),
                    "reserved_why": "is the DL/T645 broadcast address",
