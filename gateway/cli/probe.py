@@ -29,13 +29,28 @@ def _open_port(port, protocol, baud, parity, timeout, retries, echo, verbose, rs
     transport = SerialTransport(port, settings.baud, settings.parity, settings.bytesize,
                                 settings.stopbits, rs485=RS485 if rs485 else None)
     clock = RealClock()
-    trace = None
+    frames = None
     if verbose:
         t0 = clock.monotonic()
 
-        def trace(p, direction, data, when):
-            click.echo("%+9.3f s %s %s" % (when - t0, direction, data.hex(" ").upper()), err=True)
-    return Port(port, transport, clock, settings, trace=trace)
+        def frames(p, trace):
+            for direction, data, when in frame_lines(trace):
+                click.echo("%+9.3f s %s %s" % (when - t0, direction, data.hex(" ").upper()),
+                           err=True)
+    return Port(port, transport, clock, settings, frame_log=frames)
+
+
+def frame_lines(trace):
+    """A transaction's trace (``(direction, bytes, monotonic)`` per chunk the
+    port read) as one ``(direction, bytes, time of its first byte)`` per frame:
+    the chunks received after a request are joined."""
+    out = []
+    for direction, data, when in trace:
+        if out and direction == "rx" and out[-1][0] == "rx":
+            out[-1] = ("rx", out[-1][1] + data, out[-1][2])
+        else:
+            out.append((direction, bytes(data), when))
+    return out
 
 
 def line_options(f):
