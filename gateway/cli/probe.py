@@ -128,7 +128,7 @@ def probe(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, 
 
 def _scan_options(f):
     for opt in reversed([
-        click.option("--protocol", "-p", "protocols", multiple=True,
+        click.option("--protocol", "-p", "protocol", multiple=True,
                      type=click.Choice(registry.meter_protocols()),
                      help="Only this protocol (repeatable; default: every protocol the "
                           "line's parity allows, one after the other)."),
@@ -181,7 +181,7 @@ def scan_protocols(protocols, parity):
 @click.command()
 @click.argument("port")
 @_scan_options
-def scan(port, protocols, baud, parity, timeout, retries, echo, rs485, as_json, verbose,
+def scan(port, protocol, baud, parity, timeout, retries, echo, rs485, as_json, verbose,
          primary, secondary, csv_port, kind):
     """Find the meters on a bus, of every protocol the line allows, in one run.
 
@@ -201,7 +201,7 @@ def scan(port, protocols, baud, parity, timeout, retries, echo, rs485, as_json, 
     if kind and not csv_port:
         fail("--kind goes with --csv", code=2, hint="add --csv BUS, the port's name in the "
              "configuration")
-    names, parity = scan_protocols(protocols, parity)
+    names, parity = scan_protocols(protocol, parity)
     p = _open_port(port, names[0], baud, parity, timeout, retries, echo, verbose, rs485)
     shown = [0]
     tty = not as_json and sys.stderr.isatty()
