@@ -23,8 +23,17 @@ that none of them keeps an ``if protocol == ...`` chain of its own:
   None when the protocol is not carried by the radio module;
 * ``default_items``: what a read with no item list returns (None: the
   meter's whole current-data answer);
-* ``scan``, ``broadcast_time``, ``broadcast_freeze``, ``clock``: whether the
-  protocol can search a bus, set clocks and freeze by broadcast, and whether
+* ``scan``: how a bus is searched for its meters (搜表), or None: a dict with
+  ``method`` ("wildcard": AAH bytes for the unknown high bytes of the address,
+  a garbled reply = a collision, so one more byte is fixed; "secondary":
+  M-Bus selection with F nibbles, collisions bisected digit by digit;
+  "linear": each id in ``first``..``last``), ``units`` (bytes or digits of
+  the address the search fixes), ``timeout`` (s: the short reply timeout of
+  the search, to the first byte; the meter's answer time of the standard,
+  not the read timeout) and ``parity`` (the line settings the protocol runs
+  with, so that one scan of a port tries every protocol they allow);
+* ``broadcast_time``, ``broadcast_freeze``, ``clock``: whether the
+  protocol can set clocks and freeze by broadcast, and whether
   its meters keep a clock the concentrator can read;
 * ``controls``: the remote controls its meters take (``valve``, ``relay``);
 * ``params``: the module under ``protocols/`` with the parameters the
@@ -74,7 +83,7 @@ class Protocol:
                  "broadcast_time", "broadcast_freeze", "clock", "controls", "directed", "params")
 
     def __init__(self, name, title, family, codec, session, kinds, address, options, line,
-                 history=None, radio_type=None, default_items=None, scan=False,
+                 history=None, radio_type=None, default_items=None, scan=None,
                  broadcast_time=False, broadcast_freeze=False, clock=True, controls=(),
                  deframer=None, directed=False, params=None):
         self.name = name
@@ -110,7 +119,12 @@ class Protocol:
 
 
 _PASSWORD = ("password", "hex", 6, "6 hex digits, e.g. 000000")
+
+# archive options that are secrets: left out of an archive export unless asked for
+SECRET_OPTIONS = ("password",)
 _LEVEL = ("level", "int", (0, 9), "a password level 0 to 9")
+# Td <= 500 ms after the request (spec/protocols.md 1.1)
+_DLT645_SCAN = {"method": "wildcard", "units": 6, "timeout": 0.6, "parity": ("E",)}
 _DLT645_ADDRESS = {"form": "digits", "max": 12, "reserved": ("999999999999",),
                    "reserved_why": "is the DL/T645 broadcast address",
                    "allowed": "use 1 to 12 decimal digits, as printed on the nameplate"}
@@ -126,7 +140,7 @@ PROTOCOLS = (
                        "energy.active.import.t2", "energy.active.import.t3",
                        "energy.active.import.t4", "energy.active.export.total", "voltage.a",
                        "current.a", "power.active.total", "power_factor.total"),
-        scan=True, broadcast_time=True, broadcast_freeze=True, controls=("relay",),
+        scan=_DLT645_SCAN, broadcast_time=True, broadcast_freeze=True, controls=("relay",),
         deframer="dlt645.frame", params="dlt645.params"),
     Protocol(
         "dlt645-1997", "DL/T645-1997", "dlt645", "dlt645.edition1997", "dlt645", ("electricity",),
@@ -134,28 +148,32 @@ PROTOCOLS = (
         history={"monthly": 2}, radio_type=1,
         default_items=("energy.active.import.total", "energy.active.export.total", "voltage.a",
                        "current.a"),
-        scan=True, broadcast_time=True, deframer="dlt645.frame"),
+        scan=_DLT645_SCAN, broadcast_time=True, deframer="dlt645.frame"),
     Protocol(
         "cjt188", "CJ/T188", "cjt188", "cjt188.codec", "cjt188", ("water", "gas", "heat"),
         {"form": "digits", "max": 14,
          "allowed": "use 1 to 14 decimal digits, as printed on the nameplate"},
         (("di_order", "choice", ("le", "be"), "le or be (byte order of the data identifier)"),),
         (2400, "E", 1.5, 0.5, 0.02),
-        history={"monthly": 12}, radio_type=0, scan=True, controls=("valve",),
-        params="cjt188.params"),
+        history={"monthly": 12}, radio_type=0, controls=("valve",), params="cjt188.params",
+        # battery meters may answer late: a longer search timeout than DL/T645's
+        scan={"method": "wildcard", "units": 7, "timeout": 0.8, "parity": ("E",)}),
     Protocol(
         "mbus", "M-Bus", "mbus", "mbus.codec", "mbus", KINDS,
         {"form": "number_or_id", "max": 250, "id_digits": 8, "id_option": "secondary",
          "allowed": "use a primary address 0 to 250 or an 8-digit secondary address"},
         (("secondary", "digits", 8, "an 8-digit M-Bus secondary address"),),
         (2400, "E", 0.5, 0.1, 0.01),
-        history={"monthly": 12}, scan=True),
+        history={"monthly": 12},
+        # libmbus waits ~0.3 s at 2400 bit/s (the slave answers within 330 bit times + 50 ms)
+        scan={"method": "secondary", "units": 8, "timeout": 0.3, "parity": ("E",)}),
     Protocol(
         "modbus", "Modbus RTU", "modbus", "modbus.frame", "modbus", ("electricity",),
         {"form": "number", "min": 1, "max": 247, "allowed": "use a slave id 1 to 247"},
         (("profile", "name", "modbus.profiles", "a register map name such as eastron-sdm120"),),
         (9600, "N", 0.5, 0.05, 0.005),
-        scan=True, clock=False, deframer="modbus.deframer", directed=True),
+        scan={"method": "linear", "first": 1, "last": 247, "timeout": 0.2, "parity": ("N", "E")},
+        clock=False, deframer="modbus.deframer", directed=True),
 )
 
 # codecs that are not meter protocols: the radio module's link
@@ -253,6 +271,11 @@ def meter_params(name):
     of (``names()``, ``allowed(name)``, ``check(name, value)``), or None."""
     row = get(name)
     return _import(row.params) if row.params else None
+
+
+def scan_protocols(parity):
+    """The rows whose meters can be searched on a line with ``parity``, in table order."""
+    return tuple(p for p in PROTOCOLS if p.scan and parity in p.scan["parity"])
 
 
 def by_family(family):

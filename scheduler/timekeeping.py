@@ -31,6 +31,8 @@ from scheduler import jobs
 
 log = logging.getLogger(__name__)
 NTP_EPOCH = 2208988800          # 1900-01-01 -> 1970-01-01
+DRIFT_MIN_SPAN_S = 6 * 3600     # drift is shown once measured over at least 6 hours
+DRIFT_STEP_S = 300              # a bigger correction is a new setting, not drift
 
 
 def safe_for_time_sync(cal, ts):
@@ -94,9 +96,19 @@ class Timekeeping:
         return delta
 
     def drift_ppm(self):
-        """Drift estimated from the corrections: seconds gained per second, x 1e6."""
+        """Drift estimated from the corrections: seconds gained per second, x 1e6.
+
+        A correction beyond DRIFT_STEP_S is a step (the clock was set, not
+        corrected for drift): the measurement starts again there.  None until
+        the corrections since then span DRIFT_MIN_SPAN_S: a few seconds over a
+        few minutes are a wrong setting put right, not drift."""
         c = self.corrections
-        if len(c) < 2 or c[-1][0] == c[0][0]:
+        start = 0
+        for i, (_, d) in enumerate(c):
+            if abs(d) > DRIFT_STEP_S:
+                start = i
+        c = c[start:]
+        if len(c) < 2 or c[-1][0] - c[0][0] < DRIFT_MIN_SPAN_S:
             return None
         gained = -sum(d for _, d in c[1:])
         return round(gained / (c[-1][0] - c[0][0]) * 1e6, 2)

@@ -82,6 +82,23 @@ def test_probe_verbose_shows_frames_with_timing(lines):
     assert " rx " in r.stderr and "voltage.a" in r.stdout and " V" in r.stdout
 
 
+def test_probe_verbose_prints_one_line_per_frame_not_per_chunk_read():
+    # a paced line: the reply arrives byte by byte, as from a real meter at 2400 bit/s
+    sc = build({"port": [{"name": "paced", "line": "pty", "pacing": True, "baud": 2400,
+                          "meter": [METERS["dlt645-2007"]]}]}, RealClock(),
+               meter_clock=VirtualClock(start=T0)).start()
+    try:
+        r = CliRunner().invoke(cli, ["probe", sc.ports[0]["line"].url, "-p", "dlt645-2007",
+                                     "-a", "000012345678", "-i", "voltage.a", "-v"])
+    finally:
+        sc.stop()
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.stderr.splitlines() if " tx " in line or " rx " in line]
+    assert [line.split()[2] for line in lines] == ["tx", "rx"]
+    reply = bytes.fromhex(lines[1].split(" rx ")[1])
+    assert reply.startswith(b"\xFE\xFE\xFE\xFE\x68\x78\x56\x34\x12") and reply[-1] == 0x16
+
+
 def test_probe_verbose_shows_every_modbus_frame(lines):
     port = lines["pty-modbus"]
     r = CliRunner().invoke(cli, ["probe", port["line"].url, "-p", "modbus", "-a", "7", "--baud",

@@ -9,7 +9,8 @@ A session is one meter spoken to over a port (a ``drivers.port.Port`` or a
   ``clock_writable()`` and ``set_clock(parts)``;
 * ``open_session(port, row, address, kind=None, **options)``: the session of
   one meter, the keyword arguments being the row's archive ``options``;
-* ``scan(port, row, progress=None, **options)`` where ``row.scan``;
+* ``scan(port, row, progress=None, **options)`` where ``row.scan`` (the
+  registry's description of the search), filling ``ScanResult.meters``;
 * ``broadcast_time(port, row, parts)`` / ``broadcast_freeze(port, row, minute,
   hour, day, month)`` where ``row.broadcast_time`` / ``row.broadcast_freeze``.
 
@@ -21,6 +22,7 @@ once, here (``records.exact``).
 import importlib
 
 from drivers.errors import NotSupportedError
+from drivers.meters.records import ScanResult
 from drivers.port import PortSettings
 from protocols import registry
 
@@ -76,12 +78,46 @@ def session_options(meter):
     return dict((k, opts[k]) for k in names if opts.get(k) not in (None, ""))
 
 
-def scan(port, protocol, progress=None, **options):
-    """Find the meters on a bus (a ``records.ScanResult``)."""
+def scan(port, protocol, progress=None, timeout=None, **options):
+    """Find the meters of one protocol on a bus (a ``records.ScanResult``).
+
+    The search waits ``timeout`` (default: the registry's ``scan`` timeout,
+    the protocol's answer time, shorter than a read's) for each answer, with
+    the protocol's inter-byte gap and silence; the port's settings are put
+    back afterwards."""
     row = row_of(protocol)
     if not row.scan:
         raise NotSupportedError("cannot scan protocol %r" % protocol)
-    return module_of(protocol).scan(port, row, progress=progress, **options)
+    s = port.settings
+    saved = s.reply_timeout, s.byte_gap, s.silence
+    s.reply_timeout = row.scan["timeout"] if timeout is None else timeout
+    s.byte_gap, s.silence = row.line[3], row.line[4]
+    try:
+        return module_of(protocol).scan(port, row, progress=progress, timeout=s.reply_timeout,
+                                        **options)
+    finally:
+        s.reply_timeout, s.byte_gap, s.silence = saved
+
+
+def scan_line(port, protocols, progress=None, **options):
+    """Find the meters of every protocol in ``protocols`` on one bus, one
+    after the other: one ScanResult with them all (``meters`` says each one's
+    protocol).  A meter found by two protocols of one address space (a DL/T645
+    meter answering both editions) is kept once, as the first found it."""
+    out = ScanResult()
+    seen = set()
+    for protocol in protocols:
+        one = scan(port, protocol, progress=(lambda fixed, p=protocol: progress(p, fixed))
+                   if progress else None, **options)
+        out.probes += one.probes
+        out.duplicates += ["%s %s" % (protocol, d) for d in one.duplicates]
+        family = row_of(protocol).family
+        for m in one.meters:
+            if (family, m["address"]) not in seen:
+                seen.add((family, m["address"]))
+                out.meters.append(m)
+                out.found.append(m["address"])
+    return out
 
 
 def broadcast_time(port, protocol, parts):

@@ -22,6 +22,7 @@ from drivers.errors import MeterRefusedError, NotSupportedError
 from drivers.meters.records import exact, tree, wildcard_pattern
 from protocols.cjt188 import codec as cjt188
 from protocols.cjt188 import params as cjt188_params
+from protocols.cjt188.tables import kind_of_type
 from protocols.core.errors import CodecError
 
 KIND_TYPES = (("water", 0x10), ("heat", 0x20), ("gas", 0x30))
@@ -73,7 +74,7 @@ class Cjt188Session:
             if got is not None and got != ser:
                 return "stale reply (SER %02XH, expected %02XH)" % (got, ser)
             try:
-                taken.append(dict(cjt188.parse(f), address=f.address,
+                taken.append(dict(cjt188.parse(f), address=f.address, type_byte=f.meter_type,
                                   is_error=bool(f.control & 0x40)))
             except CodecError as err:
                 taken.append(err)       # ours, but its data field is bad: raised below
@@ -170,12 +171,19 @@ def open_session(port, row, address, kind=None, **options):
 
 
 def scan(port, row, progress=None, meter_type=0xAA, **options):
-    """The CJ/T188 meters on the bus (14-digit addresses)."""
+    """The CJ/T188 meters on the bus (14-digit addresses), each with the kind
+    its own type byte T says (810A to the wildcard type AAH answers with it)."""
+    types = {}
+
     def ask(fixed):
         pattern = wildcard_pattern(fixed, 7)
         s = Cjt188Session(port, row, pattern, meter_type=meter_type)
-        return s._exchange(lambda **kw: cjt188.request(meter_type, pattern, 0x810A, None, **kw),
-                           to=cjt188.WILDCARD)["address"]
-    result = tree(ask, 7, progress=progress)
+        reply = s._exchange(lambda **kw: cjt188.request(meter_type, pattern, 0x810A, None, **kw),
+                            to=cjt188.WILDCARD)
+        types[reply["address"]] = reply["type_byte"]
+        return reply["address"]
+    result = tree(ask, row.scan["units"], progress=progress)
     result.found = sorted(a for a in result.found if isinstance(a, str))
+    for a in result.found:
+        result.add_meter(a, row.name, kind_of_type(types[a]))
     return result

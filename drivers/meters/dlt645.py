@@ -299,6 +299,8 @@ def scan(port, row, progress=None, **options):
     result.found = sorted(a for a in result.found if isinstance(a, str))
     result.duplicates = ["".join(reversed([d[i:i + 2] for i in range(0, len(d), 2)]))
                          for d in result.duplicates]
+    for a in result.found:
+        result.add_meter(a, row.name, row.kinds[0])
     return result
 
 

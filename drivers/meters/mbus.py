@@ -23,6 +23,7 @@ from drivers.meters.records import exact, linear, probe, tree
 from protocols.core.errors import CodecError
 from protocols.mbus import codec as mbus
 from protocols.mbus.header import status_records
+from protocols.mbus.tables import kind_of_medium
 
 NETWORK = 0xFD   # 253: the meter selected by secondary address
 
@@ -165,26 +166,57 @@ def probe_primary(port, address, timeout=None):
         return False
 
 
-def scan_secondary(port, progress=None):
-    """Secondary ids (8 digits) found by wildcard selection, then confirmed."""
+def _identity(frame):
+    """(secondary id, medium byte) of an RSP_UD telegram's header."""
+    header = mbus.decode_dict(frame).get("header") or {}
+    return header.get("id"), header.get("medium")
+
+
+def scan_secondary(port, row, progress=None):
+    """Secondary ids (8 digits) found by wildcard selection, then confirmed;
+    the kind from the medium of each meter's header."""
+    media = {}
+
     def ask(fixed):
         pattern = "".join(fixed) + "F" * (8 - len(fixed))
+        # a garbled E5 is a collision: refine at once, one transaction
         port.transact(mbus.select_secondary(pattern), mbus.Deframer(),
                       lambda f: None if f[:1] == b"\xE5" else "not an ACK", meter=pattern,
                       retries=0)
-        # E5 from two meters looks like one E5: only the RSP_UD collides
+        # two E5 at the very same instant may read as one: the RSP_UD collides then
         ex = port.transact(mbus.req_ud2(NETWORK, True), mbus.Deframer(), None, meter=pattern,
                            retries=0)
-        return mbus.decode_dict(ex.frame).get("header", {}).get("id") or pattern
-    result = tree(ask, 8, digits=tuple("0123456789"), progress=progress)
+        ident, medium = _identity(ex.frame)
+        media[ident or pattern] = medium
+        return ident or pattern
+    result = tree(ask, row.scan["units"], digits=tuple("0123456789"), progress=progress)
     result.found = sorted(a for a in result.found if isinstance(a, str))
     probe(lambda: port.transact(mbus.deselect(), mbus.Deframer(), None, retries=0))
+    for a in result.found:
+        result.add_meter(a, row.name, kind_of_medium(media.get(a)))
     return result
 
 
-def scan(port, row, progress=None, secondary=False, timeout=None, first=0, last=250,
+def _kind_at(port, address):
+    """The kind a primary address's RSP_UD header says (None if it says none)."""
+    try:
+        ex = port.transact(mbus.req_ud2(address, True), mbus.Deframer(), None,
+                           meter=str(address), retries=0)
+    except (NoReplyError, BadFrameError):
+        return None
+    return kind_of_medium(_identity(ex.frame)[1])
+
+
+def scan(port, row, progress=None, secondary=None, timeout=None, first=0, last=250,
          **options):
-    """Primary addresses that answer SND_NKE, or (``secondary``) secondary ids."""
+    """Secondary ids by wildcard search (the registry's method), or with
+    ``secondary=False`` the primary addresses 0..250 that answer SND_NKE."""
+    if secondary is None:
+        secondary = row.scan["method"] == "secondary"
     if secondary:
-        return scan_secondary(port, progress=progress)
-    return linear(lambda a: probe_primary(port, a, timeout), first, last, progress)
+        return scan_secondary(port, row, progress=progress)
+    result = linear(lambda a: probe_primary(port, a, timeout), first, last, progress)
+    for a in result.found:
+        result.probes += 1
+        result.add_meter(a, row.name, _kind_at(port, int(a)))
+    return result

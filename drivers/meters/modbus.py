@@ -130,6 +130,40 @@ def probe_slave(port, row, slave, timeout=None):
         port.settings.reply_timeout, port.settings.retries = old
 
 
-def scan(port, row, progress=None, timeout=None, first=1, last=247, **options):
-    """Slave ids that answer (a reply or an exception reply)."""
-    return linear(lambda a: probe_slave(port, row, a, timeout), first, last, progress)
+def _fits(port, row, slave, name):
+    """True when slave ``slave`` answers every register of profile ``name``."""
+    try:
+        ModbusSession(port, row, slave, profile=name).read()
+        return True
+    except (MeterRefusedError, NoReplyError, BadFrameError, WrongAddressError):
+        return False
+
+
+def detect_profile(port, row, slave):
+    """The register map (protocols.modbus.profiles) slave ``slave`` answers in
+    full, trying the richest maps first (a meter with phase B registers also
+    answers a single-phase map's); None when none fits."""
+    names = [n for n in profiles.names() if n != "generic"]
+    names.sort(key=lambda n: -len(profiles.profile(n)))
+    for name in names + ["generic"]:
+        if _fits(port, row, slave, name):
+            return name
+    return None
+
+
+def scan(port, row, progress=None, timeout=None, first=None, last=None, profile=True,
+         **options):
+    """Slave ids that answer (a reply or an exception reply), each with the
+    register map it answers (``profile=False``: not looked for)."""
+    first = row.scan["first"] if first is None else first
+    last = row.scan["last"] if last is None else last
+    result = linear(lambda a: probe_slave(port, row, a, timeout), first, last, progress)
+    old = port.settings.retries
+    port.settings.retries = 0
+    try:
+        for a in result.found:
+            name = detect_profile(port, row, int(a)) if profile else None
+            result.add_meter(a, row.name, row.kinds[0], {"profile": name} if name else None)
+    finally:
+        port.settings.retries = old
+    return result

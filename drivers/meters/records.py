@@ -38,15 +38,25 @@ def exact(records):
 
 
 class ScanResult:
-    """Meters found, and address patterns where two meters share an address."""
+    """Meters found, and address patterns where two meters share an address.
+
+    ``found``: the addresses; ``meters``: one archive record per meter found
+    (address, protocol, kind where the meter says it or the protocol has one
+    kind, options such as a Modbus register map the search detected)."""
 
     def __init__(self):
         self.found = []
         self.duplicates = []
         self.probes = 0
+        self.meters = []
+
+    def add_meter(self, address, protocol, kind=None, options=None):
+        self.meters.append({"address": address, "protocol": protocol, "kind": kind,
+                            "options": dict(options or {})})
 
     def as_dict(self):
-        return {"found": self.found, "duplicates": self.duplicates, "probes": self.probes}
+        return {"found": self.found, "duplicates": self.duplicates, "probes": self.probes,
+                "meters": self.meters}
 
 
 def probe(ask):

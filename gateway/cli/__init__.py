@@ -9,6 +9,7 @@ import click
 
 from gateway import __version__
 from gateway.cli.agent import freeze, read, time_
+from gateway.cli.backup import backup, restore
 from gateway.cli.data import data, events, logs
 from gateway.cli.decode import decode
 from gateway.cli.demo import demo
@@ -19,6 +20,7 @@ from gateway.cli.params import params
 from gateway.cli.probe import probe, scan
 from gateway.cli.run import run
 from gateway.cli.sim import sim
+from gateway.cli.station import control, diag, recall
 from gateway.cli.status import status
 from gateway.cli.upgrade import upgrade
 
@@ -35,6 +37,8 @@ def cli():
       concentrator read m-0001             read a meter now, through the agent
       concentrator data m-0001 --kind daily
       concentrator probe /dev/ttyS1 -p dlt645-2007 -a 000012345678 -v
+      concentrator control m-0004 valve.close
+      concentrator backup /root/c01.tar.gz
       concentrator demo                    the product on simulated meters
 
     The console finds the agent through its configuration: --config FILE,
@@ -60,6 +64,11 @@ cli.add_command(freeze)
 cli.add_command(status)
 cli.add_command(lcd)
 cli.add_command(upgrade)
+cli.add_command(control)
+cli.add_command(recall)
+cli.add_command(diag)
+cli.add_command(backup)
+cli.add_command(restore)
 
 
 def main():

@@ -10,6 +10,7 @@ can move and one slow meter does not hold up the others' results.
 import difflib
 import sys
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import click
@@ -206,12 +207,14 @@ def time_(meter_ids, set_to, sync_meters, as_json, config_path):
     """Show or set the concentrator clock; sync the meters' clocks.
 
     T is a local time ("2026-11-23 08:00:00", the concentrator's offset) or
-    ISO 8601 with its offset, or now.
+    ISO 8601 with its offset, or now: the time of the machine the console
+    runs on (a PC's clock kept by NTP, say).
 
     \b
     Examples:
       concentrator time
       concentrator time --set "2026-11-23 08:00:00"
+      concentrator time --set now          this machine's time
       concentrator time --sync-meters
       concentrator time --sync-meters m-0001 m-0004
     """
@@ -226,7 +229,11 @@ def time_(meter_ids, set_to, sync_meters, as_json, config_path):
     doc = {}
     if set_to:
         _need_agent(agent, "time.set", {"ts": set_to})
-        ts = parse(set_to, "--set", ConsoleClock(agent))
+        clock = ConsoleClock(agent)
+        if set_to.strip().lower() == "now":     # this machine's time, not the agent's own
+            ts = clock.iso(time.time())
+        else:
+            ts = parse(set_to, "--set", clock)
         doc["set"] = dict(agent.call("time.set", {"ts": ts}), ts=ts)
         if not as_json:
             click.echo("clock set to %s %s (correction %+.3f s)" % (

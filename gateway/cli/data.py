@@ -47,8 +47,9 @@ def _end(shown_n, total, noun, truncated=False):
 @click.option("--from", "start", metavar="T", help="From this time on (default: the oldest).")
 @click.option("--to", "end", metavar="T",
               help="Before this time (a date: up to the end of that day).")
-@click.option("--q", "quantities", multiple=True, metavar="QUANTITY",
-              help="Only this quantity, e.g. energy.active.import.total (repeatable).")
+@click.option("--item", "-i", "--q", "quantities", multiple=True, metavar="Q",
+              help="Only this quantity, e.g. energy.active.import.total (repeatable; "
+                   "as for read; --q is the old name).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="Output form; csv and json give every row unless --limit.")
 @limit_options(TABLE_ROWS, "values")
@@ -64,7 +65,7 @@ def data(meter, kind, start, end, quantities, fmt, limit, show_all, as_json, con
     Examples:
       concentrator data m-0001
       concentrator data m-0001 --kind hourly --from 2026-11-23 --to 2026-11-23
-      concentrator data m-0004 --kind realtime --q volume.total --all
+      concentrator data m-0004 --kind realtime --item volume.total --all
       concentrator data m-0001 --kind monthly --format csv > m-0001.csv
     """
     fmt = "json" if as_json else fmt

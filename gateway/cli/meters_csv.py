@@ -79,19 +79,24 @@ def _read_csv(file):
 @click.argument("file", metavar="[FILE]", default="-")
 @click.option("--bom", is_flag=True,
               help="Start with a byte-order mark, so that Excel shows Chinese names right.")
+@click.option("--passwords", is_flag=True,
+              help="Include the meters' passwords (left out by default).")
 @config_option
-def export(file, bom, config_path):
+def export(file, bom, passwords, config_path):
     """Write the archive as CSV (to FILE, or standard output).
 
-    The format is the one meters import reads; one line per meter.
+    The format is the one meters import reads; one line per meter.  Meter
+    passwords are left out unless --passwords (an import of the file keeps
+    the passwords the archive has); added is the date the meter was added.
 
     \b
     Examples:
       concentrator meters export meters.csv --bom
       concentrator meters export > meters.csv
+      concentrator meters export backup.csv --passwords
     """
     agent = connect(config_path)
-    result = agent.call("meters.export")
+    result = agent.call("meters.export", {"secrets": True} if passwords else {})
     agent.close()
     data = ("\ufeff" if bom else "") + result["csv"]
     try:

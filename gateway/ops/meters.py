@@ -10,6 +10,7 @@ written to the modification log, naming who asked.
 import io
 
 from gateway.ops.args import bad, check_args, flag, from_store_error, id_list, missing
+from protocols import registry
 from store import StoreError, archive_csv, with_changes
 from upstream.errors import CommandError
 
@@ -106,7 +107,8 @@ class MeterOps:
         replace = flag(args, "replace")
         try:
             result = archive_csv.import_(self.archive, io.StringIO(data), replace=replace,
-                                         now=self.clock.time())
+                                         now=self.clock.time(),
+                                         secret_options=registry.SECRET_OPTIONS)
         except StoreError as err:
             raise CommandError("bad_request", str(err), detail={"field": "csv"}) from err
         for q in self.engine.queues.values():
@@ -117,8 +119,12 @@ class MeterOps:
         return {"added": result.added, "updated": result.updated, "removed": result.removed}
 
     def op_meters_export(self, args, meta):
-        """The archive as CSV text (store.archive_csv): ``{"csv": ..., "meters": n}``."""
-        check_args("meters.export", args or {}, ())
+        """The archive as CSV text (store.archive_csv): ``{"csv": ..., "meters": n}``;
+        meter passwords (registry.SECRET_OPTIONS) only with ``secrets``, ``added``
+        as the local date."""
+        args = check_args("meters.export", args or {}, ("secrets",))
+        secrets = flag(args, "secrets")
         buf = io.StringIO()
-        n = archive_csv.export(self.archive, buf)
-        return {"csv": buf.getvalue(), "meters": n}
+        n = archive_csv.export(self.archive, buf, secret_options=registry.SECRET_OPTIONS,
+                               secrets=secrets, date_of=lambda ts: self.iso(ts)[:10])
+        return {"csv": buf.getvalue(), "meters": n, "secrets": secrets}

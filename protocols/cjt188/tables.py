@@ -41,6 +41,16 @@ METER_TYPES = (
     (0xAA, 0xAA, "any", "wildcard meter type"),
 )
 
+
+
+def kind_of_type(t):
+    """The archive kind (water, heat, gas) of a T byte, or None (custom, unknown)."""
+    for first, last, cls, _ in METER_TYPES:
+        if first <= t <= last and cls in ("water", "heat", "gas"):
+            return cls
+    return None
+
+
 # Meter types whose energy is cooling energy: (T, quantity, replaced by)
 COOLING_TYPES = (
     (0x21, "heat.energy.total", "cooling.energy.total"),

@@ -422,6 +422,19 @@ def _names(rows):
 
 VIFE_NAMES = _names(ORTHOGONAL_VIFE)
 MEDIUM_NAMES = dict(MEDIUM)
+
+# Medium -> the archive kind of a meter of that medium (others: no kind of ours)
+MEDIUM_KINDS = ((0x02, "electricity"), (0x03, "gas"), (0x04, "heat"), (0x06, "water"),
+                (0x07, "water"), (0x0A, "heat"), (0x0B, "heat"), (0x0C, "heat"),
+                (0x0D, "heat"), (0x15, "water"), (0x16, "water"))
+
+
+def kind_of_medium(medium):
+    """The archive kind (electricity, gas, heat, water) of a medium byte, or None."""
+    for code, kind in MEDIUM_KINDS:
+        if code == medium:
+            return kind
+    return None
 FIXED_MEDIUM_NAMES = dict(FIXED_MEDIUM)
 FIXED_UNITS = dict((row[0], row[1:]) for row in FIXED_UNIT)
 ERROR_NAMES = dict(APPLICATION_ERRORS)

@@ -3,11 +3,19 @@
 Format (UTF-8, comma-separated, one header row)::
 
     id,address,protocol,port,kind,radio,area,tariff,limits,options,name,added
-    m-0001,000012345678,dlt645-2007,rs485-1,electricity,false,B2,,power_max_kw=10;zero_days=3,password=000000,门卫,1795000000
+    m-0001,000012345678,dlt645-2007,rs485-1,electricity,false,B2,,power_max_kw=10;zero_days=3,level=2,门卫,2026-11-18
 
 * The header names the columns, in any order; only ``address`` and
   ``protocol`` are needed (``id`` is generated when empty, ``kind`` defaults
-  where the protocol allows one kind, ``added`` is set on import).
+  where the protocol allows one kind).
+* ``added`` is written as the date the meter was added (``export(date_of=...)``)
+  and is then for reading only: an import ignores a date there (the archive
+  sets ``added`` when it adds a meter and keeps it on updates), so an
+  exported file imports as it is; epoch seconds there are taken as before.
+* Secrets (``export(secret_options=...)``, e.g. meter passwords) are left
+  out of ``options`` unless ``secrets=True``; a line that updates a meter
+  and does not name a secret option keeps the meter's value of it, so a
+  file exported without them does not wipe them on import.
 * ``limits`` and ``options`` are ``key=value`` pairs separated by ``;``
   (values hold no ``;`` or ``=``: numbers, hex digits, names).  This reads and
   edits better in a spreadsheet than JSON in a cell.
@@ -48,13 +56,20 @@ def _pairs(record):
                     for k, v in sorted(record.items()))
 
 
-def export(archive, file, bom=False):
-    """Write every meter to ``file`` (a path or a text stream); returns the number written."""
+def export(archive, file, bom=False, secret_options=(), secrets=False, date_of=None):
+    """Write every meter to ``file`` (a path or a text stream); returns the number written.
+
+    ``secret_options``: option names left out unless ``secrets``; ``date_of``:
+    epoch seconds -> the text of ``added`` (default the number)."""
     rows = []
     for m in archive.list():
         row = []
         for field in FIELDS:
             value = m.get(field)
+            if field == "options" and value and not secrets:
+                value = dict((k, v) for k, v in value.items() if k not in secret_options) or None
+            if field == "added" and value is not None and date_of is not None:
+                value = date_of(value)
             if value is None:
                 row.append("")
             elif isinstance(value, bool):
@@ -152,13 +167,29 @@ def read_rows(file):
     return rows
 
 
-def import_(archive, file, replace=False, now=None):
-    """Add or replace the meters of a CSV file, all or nothing; returns ``ImportResult``."""
+def _keep_secrets(record, old, secret_options):
+    """``record`` with the secret options of the archived ``old`` that it does not name."""
+    kept = dict((k, v) for k, v in (old.get("options") or {}).items()
+                if k in secret_options and k not in (record.get("options") or {}))
+    if not kept:
+        return record
+    return dict(record, options=dict(record.get("options") or {}, **kept))
+
+
+def import_(archive, file, replace=False, now=None, secret_options=()):
+    """Add or replace the meters of a CSV file, all or nothing; returns ``ImportResult``.
+
+    A date in the ``added`` column is ignored (the archive sets it); an updated meter
+    keeps its ``secret_options`` the line does not name."""
     rows = read_rows(file)
     errors, seen_ids, seen_addr = [], {}, {}
     existing = set(archive.ids())
     add, update = [], {}
     for line, record in rows:
+        if not record.get("added", "0").isdigit():
+            record.pop("added")          # a date as export writes it: for reading only
+        if secret_options and record.get("id") in existing:
+            record = _keep_secrets(record, archive.get(record["id"]), secret_options)
         try:
             normal = archive.validate(record)
         except ArchiveError as err:

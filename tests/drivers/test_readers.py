@@ -111,10 +111,13 @@ def test_scan_finds_16_cjt188_meters():
 
 def test_scan_finds_16_mbus_meters_by_primary_and_secondary_address():
     ms = meters("mbus", 16, first=1, width=1, kind="heat")
-    primary = _scan_bus("mbus", ms)
-    assert primary.found == sorted((m.address for m in ms), key=int) and primary.probes == 251
-    secondary = _scan_bus("mbus", ms, secondary=True)
+    primary = _scan_bus("mbus", ms, secondary=False)
+    # 251 addresses, then one RSP_UD from each meter found for its medium
+    assert primary.found == sorted((m.address for m in ms), key=int) and primary.probes == 267
+    assert set(m["kind"] for m in primary.meters) == {"heat"}
+    secondary = _scan_bus("mbus", ms)               # the registry's search: secondary ids
     assert secondary.found == sorted(m.secondary for m in ms)
+    assert secondary.probes < 251 and set(m["kind"] for m in secondary.meters) == {"heat"}
 
 
 def test_scan_finds_16_modbus_meters():
@@ -126,3 +129,28 @@ def test_scan_reports_two_meters_sharing_an_address():
     ms = meters("dlt645-2007", 2, first=5) + meters("dlt645-2007", 1, first=5)
     result = _scan_bus("dlt645-2007", ms)
     assert result.found == ["000000000006"] and result.duplicates == ["000000000005"]
+
+
+def test_scan_of_17_cjt188_meters_sharing_low_bytes_asks_only_what_the_tree_needs():
+    from drivers.clock import VirtualClock
+    from sim.meters import make_meter
+    from tests.drivers.bench_fixtures import T0
+    from tests.gateway.test_commissioning import tree_requests
+    clock = VirtualClock(start=T0)
+    kinds = ("water", "heat", "gas")
+    # four share their lowest byte (10), two of them their two lowest (4310);
+    # the other thirteen differ in their lowest byte: the search goes 3 bytes deep
+    addresses = ["78330000014310", "78330000024310", "78330000000510", "78330000000610"] + \
+        ["783300000%03d%02d" % (k, 20 + k) for k in range(13)]
+    assert len(set(addresses)) == 17
+    ms = [make_meter("cjt188", a, clock, kind=kinds[k % 3]) for k, a in enumerate(addresses)]
+    port, _ = bus_of(ms, pacing=True, retries=0)
+    t0 = port.clock.monotonic()
+    result = scan(port, "cjt188")
+    assert sorted((m["address"], m["kind"]) for m in result.meters) == \
+        sorted((m.address, m.kind) for m in ms)
+    need = tree_requests(addresses, 7)
+    assert need > 101 and port.counters.port.requests == result.probes == need
+    # each silent probe waits the search timeout (registry), not the read timeout
+    silent = port.counters.port.timeouts
+    assert port.clock.monotonic() - t0 < silent * 0.8 + need * 0.2

@@ -111,6 +111,18 @@ def test_time_shows_the_clock_and_sets_it_in_local_time(rig):
     assert r.exit_code == 2 and "meter ids are for --sync-meters" in r.stderr
 
 
+def test_time_set_now_is_this_machines_time(rig):
+    ahead = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+    r = run(rig, "time", "--set", ahead.isoformat(timespec="seconds"))
+    assert r.exit_code == 0, r.stderr
+    assert abs(json.loads(run(rig, "time", "--json").stdout)["epoch"] - time.time() - 3600) < 60
+    r = run(rig, "time", "--set", "now")             # was a no-op: the agent's own time
+    assert r.exit_code == 0, r.stderr
+    correction = float(r.stdout.split("correction ")[1].split(" s)")[0])
+    assert abs(correction + 3600) < 60
+    assert abs(json.loads(run(rig, "time", "--json").stdout)["epoch"] - time.time()) < 60
+
+
 def test_time_sync_meters_reports_each_meter(rig):
     r = run(rig, "time", "--sync-meters", "m-0001", "m-0004", "m-0007")
     assert r.exit_code == 0, r.stderr

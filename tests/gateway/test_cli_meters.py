@@ -206,3 +206,29 @@ def test_offline_the_archive_is_edited_on_the_files(tmp_path):
     assert lines[-2].endswith("~")
     r = run(rig, "meters", "export")
     assert "m-0009,000000000602,dlt645-2007,radio,electricity,true" in r.stdout
+
+
+def test_export_leaves_passwords_out_unless_asked_and_writes_added_as_a_date(rig, tmp_path):
+    before = archive(rig)["m-0001"].get("options") or {}
+    r = run(rig, "meters", "update", "m-0001", "--options", "password=123456")
+    assert r.exit_code == 0, r.stderr
+    try:
+        r = run(rig, "meters", "export")
+        assert r.exit_code == 0, r.stderr
+        lines = r.stdout.splitlines()
+        assert "123456" not in r.stdout and "password" not in r.stdout
+        header = lines[0].split(",")
+        added = [row.split(",")[header.index("added")] for row in lines[1:]]
+        local = rig.agent.handlers.iso(archive(rig)["m-0001"]["added"])[:10]
+        assert added[0] == local and all(len(a) == 10 and a[4] == "-" for a in added)
+        # the file imports as it is, and the password the archive has stays
+        path = tmp_path / "no-secrets.csv"
+        path.write_text(r.stdout)
+        r = run(rig, "meters", "import", str(path), "--json")
+        assert r.exit_code == 0, r.stderr
+        assert json.loads(r.stdout) == {"added": [], "updated": [], "removed": []}
+        assert archive(rig)["m-0001"]["options"]["password"] == "123456"
+        r = run(rig, "meters", "export", "--passwords")
+        assert r.exit_code == 0 and "password=123456" in r.stdout
+    finally:
+        rig.agent.archive.update("m-0001", {"options": {"password": before.get("password")}})

@@ -71,6 +71,26 @@ def test_set_time_logs_event_and_keeps_drift_visible(tmp_path):
     b.close()
 
 
+def test_drift_is_shown_only_when_measured_over_hours_since_the_last_step(tmp_path):
+    b = Bench(tmp_path, {"port": []})
+    engine = b.start()
+    tk = engine.timekeeping
+    tk.set_time(b.engine_clock.time() + 3600)         # set wrong by an hour: a step
+    b.run_until(b.clock.time() + 10)
+    tk.set_time(b.engine_clock.time() - 12)           # put right ten seconds later
+    assert tk.drift_ppm() is None                     # was 1.2e6 ppm: no drift measured yet
+    assert engine.timekeeping.status()["drift_ppm"] is None
+    b.run_until(b.clock.time() + DAY)
+    tk.set_time(b.engine_clock.time() - 2)
+    assert tk.drift_ppm() == pytest.approx(14 / 86410 * 1e6, abs=0.1)   # a day since the step
+    b.run_until(b.clock.time() + 10)
+    tk.set_time(b.engine_clock.time() - 4000)         # another step
+    b.run_until(b.clock.time() + DAY)
+    tk.set_time(b.engine_clock.time() - 1)            # a day after the step: 1 s per day
+    assert tk.drift_ppm() == pytest.approx(11.57, abs=0.1)
+    b.close()
+
+
 def test_no_time_sync_near_the_hour_or_midnight():
     cal = Calendar()
     base = T0 - 9 * 3600 + 10 * 3600                  # 10:00 local
