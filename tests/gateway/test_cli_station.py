@@ -39,7 +39,8 @@ def test_control_works_the_valve_and_says_its_state(rig):
 
 def test_control_refusals_say_why(rig):
     r = run(rig, "control", "m-0005", "valve.close", "--yes")       # the stuck valve
-    assert r.exit_code == 1 and "m-0005 reports a valve fault" in r.stderr
+    assert r.exit_code == 1 and "the meter reports the valve fault, not closed" in r.stderr
+    assert "events --meter m-0005" in r.stderr
     r = run(rig, "control", "m-0001", "valve.close", "--yes")       # DL/T645: a relay
     assert r.exit_code == 1 and "needs a CJ/T188 meter" in r.stderr
     r = run(rig, "control", "m-0404", "relay.open", "--yes")
