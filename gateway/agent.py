@@ -20,6 +20,7 @@ from drivers.port import Port
 from drivers.radio import RadioModule
 from drivers.transport import SerialTransport
 from gateway import __version__
+from gateway.auth.authority import Authority
 from gateway.config import line_settings
 from gateway.console.offline import CLOCK_OFFSET_KEY
 from gateway.console.server import ControlServer, check_free
@@ -28,6 +29,7 @@ from gateway.status import summary
 from protocols.core import quantities
 from scheduler.engine import Engine
 from store import Archive
+from store import Operators
 from store import Params
 from store import Store
 from upstream.uplink import Uplink
@@ -84,6 +86,8 @@ class Agent:
         self.archive = Archive(config.data_file("archive.json"), config.meter_rules(),
                                clock=self.clock)
         self._declared_meters()
+        self.operators = Operators(config.data_file("operators.json"))
+        self.auth = Authority(self.operators, self.store, self.params, self.clock, self.archive)
         self.ports = dict((p.name, self._port(p)) for p in config.ports)
         self.radio = None
         if config.radio:
@@ -100,7 +104,7 @@ class Agent:
                                    uplink_status=self._uplink_status, on_restart=self.restart,
                                    upgrade=self.upgrade.context(
                                        self.upgrade_restart, config.data_file("store.db"))
-                                   if self.upgrade else None)
+                                   if self.upgrade else None, auth=self.auth)
         self.uplink = None
         if config.uplink.enabled:
             config.uplink.params = self.params
@@ -195,7 +199,8 @@ class Agent:
         from gateway.config import ConfigError
         from gateway.lcd.panel import open_panel
         try:
-            panel, thread = open_panel(self.cfg.lcd, self.console.call, self.clock)
+            panel, thread = open_panel(self.cfg.lcd, self.console.call, self.clock,
+                                       authenticate=self.auth.lcd_operator)
         except DriverError as err:
             self.store.close()
             raise ConfigError("%s: [lcd]: %s" % (self.cfg.path, err), self.cfg.path)
@@ -240,6 +245,9 @@ class Agent:
             self.lcd.start()
         for problem in self.params.problems:
             log.warning("parameters: %s", problem)
+        if not self.operators.count():
+            log.warning("no operator exists: create the first super administrator on the board "
+                        "with concentrator users init")
         if self.upgrade and self.upgrade.on_probation:
             self.upgrade.milestone("started")
         sd_notify("READY=1\nSTATUS=reading %d meters" % self.archive.count())

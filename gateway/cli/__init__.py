@@ -20,6 +20,7 @@ from gateway.cli.run import run
 from gateway.cli.sim import sim
 from gateway.cli.status import status
 from gateway.cli.upgrade import upgrade
+from gateway.cli.users import login, logout, users, whoami
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
@@ -58,6 +59,10 @@ cli.add_command(freeze)
 cli.add_command(status)
 cli.add_command(lcd)
 cli.add_command(upgrade)
+cli.add_command(login)
+cli.add_command(logout)
+cli.add_command(whoami)
+cli.add_command(users)
 
 
 def main():

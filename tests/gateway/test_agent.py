@@ -12,8 +12,9 @@ import stat
 import pytest
 
 from gateway.agent import Agent
+from gateway.console import session
 from gateway.console.client import ControlClient, ControlError
-from tests.gateway.agent_rig import AgentRig
+from tests.gateway.agent_rig import ADMIN, ADMIN_PASSWORD, AgentRig, login
 
 WIDE = {"from": "2020-01-01T00:00:00+08:00", "to": "2040-01-01T00:00:00+08:00"}
 
@@ -42,8 +43,10 @@ def raw(path, *lines):
 def test_socket_is_private_and_speaks_json_lines(rig):
     mode = stat.S_IMODE(os.stat(rig.socket).st_mode)
     assert mode == 0o600
-    replies = raw(rig.socket, b'{"op": "ping"}', b"not json", b'{"op": "fly"}', b'[1]',
-                  b'{"op": "meters.list", "args": []}', b'{"op": "status"}')
+    token = session.load(rig.socket).encode()     # the rig's login
+    replies = raw(rig.socket, b'{"op": "ping", "token": "%s"}' % token, b"not json",
+                  b'{"op": "fly"}', b'[1]', b'{"op": "meters.list", "args": [], "token": "%s"}'
+                  % token, b'{"op": "status", "token": "%s"}' % token)
     assert replies[0]["ok"] and replies[0]["result"]["fw"]
     assert replies[1] == {"ok": False, "error": {"code": "bad_request", "message": replies[1][
         "error"]["message"]}} and replies[1]["error"]["message"].startswith("not JSON")
@@ -58,11 +61,20 @@ def test_socket_is_private_and_speaks_json_lines(rig):
     assert st["uplink"] == {"enabled": False}
 
 
-def test_console_calls_are_logged_with_the_user(rig):
-    c = ControlClient(rig.socket, user="alice")
+def test_console_calls_are_logged_with_the_session_operator_never_user(rig, monkeypatch):
+    """Issue 12: USER=mallory is not who asks; the session's operator is, and from where
+    is the socket peer (SO_PEERCRED) and the terminal."""
+    monkeypatch.setenv("USER", "mallory")
+    monkeypatch.setenv("SUDO_USER", "mallory")
+    c = ControlClient(rig.socket, user="mallory")
+    c.call("params.set", {"values": {"log.queries": True}})
     c.call("ping")
     logs = c.call("logs.query", dict(WIDE, category="operation"))["logs"]
-    assert any(r["message"] == "command ping from console:alice: ok" for r in logs)
+    ping = [r for r in logs if r["message"] == "command ping from console:admin: ok"]
+    assert ping and "pid %d uid %d" % (os.getpid(), os.getuid()) in ping[0]["detail"]["where"]
+    assert not any("mallory" in json.dumps(r) for r in logs)
+    mods = c.call("logs.query", dict(WIDE, category="modification"))["logs"]
+    assert any(r["detail"].get("by") == "console:admin" for r in mods)
 
 
 def test_second_agent_is_refused_and_a_stale_socket_is_replaced(rig, tmp_path):
@@ -93,6 +105,11 @@ def test_restart_keeps_meters_params_and_clock_and_reports_downtime(rig):
     c.call("time.set", {"ts": "2031-05-01T12:00:00+08:00"})
     rig.stop()
     rig.start()
+    # the clock went forward years: the session's idle time ran out with it
+    with pytest.raises(ControlError) as info:
+        ControlClient(rig.socket).call("meters.list")
+    assert info.value.code == "unauthorized" and "expired" in info.value.message
+    login(rig, ADMIN, ADMIN_PASSWORD)
     c = ControlClient(rig.socket)
     meters = c.call("meters.list")["meters"]
     assert len(meters) == 8                                   # declared meters not added twice

@@ -1,7 +1,8 @@
 """Commissioning a bus: scan it, import what was found into the archive, check the file.
 
 The meters are simulated on a real pty; the console runs before the agent
-was ever started (the data directory does not exist yet).
+was ever started (the data directory does not exist yet); the first super
+administrator is made there too (``users init``), as on a new board.
 """
 
 import json
@@ -15,7 +16,8 @@ from sim.scenario import build
 WATER = ["000000000%05d" % (41 * k + 7) for k in range(3)]
 
 
-def test_scan_to_csv_then_import_then_list(tmp_path):
+def test_scan_to_csv_then_import_then_list(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONCENTRATOR_SESSIONS", str(tmp_path / "sessions"))
     data = {"port": [{"name": "b2", "line": "pty", "pacing": False, "baud": 9600,
                       "meter": [{"protocol": "cjt188", "kind": "water", "address": a,
                                  "reply_delay": 0.005} for a in WATER]}]}
@@ -33,6 +35,16 @@ def test_scan_to_csv_then_import_then_list(tmp_path):
         assert r.stdout.splitlines() == ["address,protocol,port,kind"] + \
             ["%s,cjt188,rs485-2,water" % a for a in sorted(WATER)]
         (tmp_path / "b2.csv").write_text(r.stdout)
+        # the first step on a new board: its super administrator, then a session
+        r = runner.invoke(cli, ["meters", "import", str(tmp_path / "b2.csv"), "--config",
+                                str(config)])
+        assert r.exit_code == 1 and "concentrator users init" in r.stderr
+        r = runner.invoke(cli, ["users", "init", "root", "--config", str(config)],
+                          input="first-pass-1\nfirst-pass-1\n")
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(cli, ["login", "root", "--config", str(config)],
+                          input="first-pass-1\n")
+        assert r.exit_code == 0 and "logged in as root (role super)" in r.stdout, r.output
         r = runner.invoke(cli, ["meters", "import", str(tmp_path / "b2.csv"), "--config",
                                 str(config), "--json"])
         assert r.exit_code == 0, r.output
