@@ -1,8 +1,8 @@
 """The one check of who may run what, the console's sessions, and the login log.
 
-``Authority.check(row, args, meta)`` runs in ``Operations.call`` before any
-op, on every face; it finds the principal from ``meta`` (built by the face,
-never by the caller):
+``Authority.identify(meta)`` and ``check(row, args, meta)`` run in
+``Operations.call`` before any op, on every face; the principal comes from
+``meta`` (built by the face, never by the caller):
 
 ``console``  the session of ``meta["token"]`` (``concentrator login``); without
              one, only ``status``, ``data`` and ``events.query``, and only
@@ -105,11 +105,11 @@ class Authority:
             return self._operator_principal(rec), None
         return None, "requests from %r are not accepted" % (source,)
 
-    def check(self, row, args, meta):
-        """``meta`` with ``user``, ``where`` and ``principal``; or ``unauthorized``."""
+    def identify(self, meta):
+        """``meta`` with ``principal`` (None: nobody), ``user`` and ``where``."""
         p, why = self.principal(meta)
         meta = dict(meta)
-        meta["principal"] = p
+        meta["principal"], meta["why"] = p, why
         if p is not None:
             meta["user"] = p["name"]
         else:
@@ -117,22 +117,26 @@ class Authority:
         if meta.get("source") == "mqtt":
             meta.setdefault("where", "mqtt command %s" % meta.get("id"))
         meta.setdefault("where", meta.get("source") or "unknown")
+        return meta
+
+    def check(self, row, args, meta):
+        """Nothing when the principal of ``meta`` (``identify``) may run the op
+        of ``row`` with ``args``; else ``unauthorized``."""
+        p = meta.get("principal")
         if p is None:
             if row.permission == roles.EVERYONE:
-                return meta
+                return
             if meta.get("source") == "lcd" and roles.is_view(row):
-                return meta
+                return
             if meta.get("source") == "console" and row.name in roles.ANONYMOUS_VIEW and \
                     self._p("access.anonymous_view") and self.operators.count():
-                return meta
-            meta["refused"] = True
-            raise _refusal(row, why)
+                return
+            raise _refusal(row, meta.get("why") or "log in first")
         if not roles.grants(p["permissions"], row):
             raise unauthorized("%s needs the permission %s (or %s itself), which role %s of %s "
                                "does not grant: ask an administrator (concentrator users roles)"
                                % (row.name, roles.missing(row), row.name, p["role"], p["name"]))
         self._check_meters(p, row, args)
-        return meta
 
     # ------------------------------------------------------- data level
     def _check_meters(self, p, row, args):

@@ -117,7 +117,8 @@ class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps, Up
                 raise CommandError("unknown_op", "op %s is not known; use one of %s"
                                    % (_shown_op(op), ", ".join(sorted(self.ops()))))
             if self.auth is not None:
-                meta = self.auth.check(row, args, meta)
+                meta = self.auth.identify(meta)
+                self.auth.check(row, args, meta)
             result = getattr(self, row.handler)(args, meta)
         except CommandError as err:
             self._log_call(row, op, meta, err.code, args)
