@@ -264,3 +264,15 @@ def test_logs_query_pages_and_filters_by_operator(desk):
                                        after=got["logs"][0]["id"]), "root")
     assert len(nxt["logs"]) == 1 and not nxt["truncated"]
     assert all(r["detail"]["user"] == "bob" for r in got["logs"] + nxt["logs"])
+
+
+def test_modification_log_says_who_from_where_old_and_new(desk):
+    desk.call("meters.update", {"meters": [{"id": "m-0001", "name": "gate"}]}, "root")
+    desk.call("params.set", {"values": {"health.zero_days": 5}}, "root")
+    archive, params = desk.logs("modification")[-2:]
+    assert archive["detail"]["changes"] == {"m-0001": [{"name": None}, {"name": "gate"}]}
+    assert params["detail"]["changes"] == {"health.zero_days": [3, 5]}
+    for row in (archive, params):
+        assert row["detail"]["user"] == "root" and row["detail"]["where"] == "console tty test"
+    got = desk.call("logs.query", dict(WIDE, category="modification", operator="root"), "root")
+    assert len(got["logs"]) == 3                     # and the first super administrator
