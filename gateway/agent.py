@@ -37,6 +37,9 @@ from upstream.uplink import Uplink
 log = logging.getLogger(__name__)
 
 
+NOTIFY_TIMEOUT = 0.5            # seconds a message to systemd may wait for room
+
+
 def sd_notify(message):
     """systemd's notify protocol (no dependency): a datagram to $NOTIFY_SOCKET."""
     path = os.environ.get("NOTIFY_SOCKET")
@@ -46,6 +49,10 @@ def sd_notify(message):
         path = "\0" + path[1:]
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            # never wait on a listener that does not read: the queue of a Unix datagram
+            # socket is short (net.unix.max_dgram_qlen, often 10), and a blocked watchdog
+            # ping or STOPPING=1 would hold the agent's main thread
+            s.settimeout(NOTIFY_TIMEOUT)
             s.connect(path)
             s.sendall(message.encode())
         return True

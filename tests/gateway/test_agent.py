@@ -8,10 +8,12 @@ import json
 import os
 import socket
 import stat
+import threading
 
 import pytest
 
-from gateway.agent import Agent
+from gateway import agent as agent_module
+from gateway.agent import Agent, sd_notify
 from gateway.console import session
 from gateway.console.client import ControlClient, ControlError
 from tests.gateway.agent_rig import ADMIN, ADMIN_PASSWORD, AgentRig, login
@@ -138,3 +140,23 @@ def test_uptime_comes_from_the_injected_clock():
     assert agent._info()["uptime_s"] == 1000
     agent.started = None                  # not started yet
     assert agent._info()["uptime_s"] == 0
+
+
+def test_sd_notify_never_blocks_on_a_listener_that_does_not_read(tmp_path, monkeypatch):
+    """A full datagram queue (net.unix.max_dgram_qlen, often 10) held the agent's
+    main thread in a watchdog ping or STOPPING=1: test_run_e2e hung at stop."""
+    path = str(tmp_path / "notify.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(path)                       # bound, never read
+    monkeypatch.setenv("NOTIFY_SOCKET", path)
+    monkeypatch.setattr(agent_module, "NOTIFY_TIMEOUT", 0.01, raising=False)
+    results = []
+    t = threading.Thread(target=lambda: results.extend(sd_notify("WATCHDOG=1")
+                                                       for _ in range(64)), daemon=True)
+    try:
+        t.start()
+        t.join(120)
+        assert not t.is_alive() and len(results) == 64
+        assert results[0] is True and results[-1] is False     # the queue filled: dropped
+    finally:
+        listener.close()
