@@ -129,8 +129,8 @@ class Authority:
             if meta.get("source") == "lcd" and roles.is_view(row):
                 return
             if meta.get("source") == "console" and row.name in roles.ANONYMOUS_VIEW and \
-                    self._p("access.anonymous_view") and self.operators.count():
-                return
+                    self._p("access.anonymous_view"):
+                return          # status says so when no operator exists yet
             raise _refusal(row, meta.get("why") or "log in first")
         if not roles.grants(p["permissions"], row):
             raise unauthorized("%s needs the permission %s (or %s itself), which role %s of %s "

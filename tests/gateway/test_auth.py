@@ -76,6 +76,7 @@ def test_no_default_password_the_first_super_admin_is_made_once(tmp_path):
     try:
         err = d.error("meters.list")
         assert err.code == "unauthorized" and "concentrator users init" in err.message
+
         assert d.error("users.init", {"name": "root", "password": "short"}).code == "bad_request"
         d.call("users.init", {"name": "root", "password": ROOT_PW})
         err = d.error("users.init", {"name": "eve", "password": ROOT_PW})
@@ -276,3 +277,27 @@ def test_modification_log_says_who_from_where_old_and_new(desk):
         assert row["detail"]["user"] == "root" and row["detail"]["where"] == "console tty test"
     got = desk.call("logs.query", dict(WIDE, category="modification", operator="root"), "root")
     assert len(got["logs"]) == 3                     # and the first super administrator
+
+
+def test_without_a_session_the_console_only_looks_and_only_while_allowed(tmp_path):
+    from gateway.console.client import ControlClient, ControlError
+    from tests.gateway.agent_rig import AgentRig, init_and_login
+    rig = AgentRig(tmp_path, login=False)
+    try:
+        anonymous = ControlClient(rig.socket, token="")
+        st = anonymous.call("status")
+        assert "concentrator users init" in st["operators"]      # the agent says so
+        with pytest.raises(ControlError) as info:
+            anonymous.call("params.get")
+        assert info.value.code == "unauthorized"
+        init_and_login(rig)
+        assert "operators" not in anonymous.call("status")
+        anonymous.call("data", {"meter": "m-0001", "kind": "daily"})
+        anonymous.call("events.query", WIDE)
+        ControlClient(rig.socket).call("params.set", {"values": {"access.anonymous_view": False}})
+        for op, args in (("status", {}), ("events.query", WIDE)):
+            with pytest.raises(ControlError) as info:
+                anonymous.call(op, args)
+            assert info.value.code == "unauthorized" and "log in first" in info.value.message
+    finally:
+        rig.stop()
