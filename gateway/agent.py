@@ -22,6 +22,7 @@ from drivers.port import Port
 from drivers.radio import RadioModule
 from drivers.transport import SerialTransport
 from gateway import __version__
+from gateway.auth.authority import Authority
 from gateway.config import line_settings
 from gateway.console.offline import CLOCK_OFFSET_KEY
 from gateway.console.server import ControlServer, check_free
@@ -30,6 +31,7 @@ from gateway.status import summary
 from protocols.core import quantities
 from scheduler.engine import Engine
 from store import Archive
+from store import Operators
 from store import Params
 from store import Store
 from upstream.uplink import Uplink
@@ -37,10 +39,14 @@ from upstream.uplink import Uplink
 log = logging.getLogger(__name__)
 
 
+NOTIFY_TIMEOUT = 0.5            # seconds a message to systemd may wait for room
+
+
 def sd_notify(message):
     """systemd's notify protocol (no dependency): a datagram to $NOTIFY_SOCKET.
-    Never waits: with the receiver's queue full the message is dropped (False),
-    so that a watchdog ping or STOPPING=1 cannot hold up the agent's loop or stop."""
+    Waits at most NOTIFY_TIMEOUT: with the receiver's queue still full the message
+    is dropped (False), so that a watchdog ping or STOPPING=1 cannot hold up the
+    agent's loop or stop."""
     path = os.environ.get("NOTIFY_SOCKET")
     if not path:
         return False
@@ -48,7 +54,10 @@ def sd_notify(message):
         path = "\0" + path[1:]
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-            s.setblocking(False)
+            # never wait on a listener that does not read: the queue of a Unix datagram
+            # socket is short (net.unix.max_dgram_qlen, often 10), and a blocked watchdog
+            # ping or STOPPING=1 would hold the agent's main thread
+            s.settimeout(NOTIFY_TIMEOUT)
             s.connect(path)
             s.sendall(message.encode())
         return True
@@ -89,6 +98,8 @@ class Agent:
         self.archive = Archive(config.data_file("archive.json"), config.meter_rules(),
                                clock=self.clock)
         self._declared_meters()
+        self.operators = Operators(config.data_file("operators.json"))
+        self.auth = Authority(self.operators, self.store, self.params, self.clock, self.archive)
         self.ports = dict((p.name, self._port(p)) for p in config.ports)
         self.radio = None
         if config.radio:
@@ -105,7 +116,7 @@ class Agent:
                                    uplink_status=self._uplink_status, on_restart=self.restart,
                                    upgrade=self.upgrade.context(
                                        self.upgrade_restart, config.data_file("store.db"))
-                                   if self.upgrade else None)
+                                   if self.upgrade else None, auth=self.auth)
         self.uplink = None
         self.cid, self.uplink_settings = self._from_params(config)
         if config.uplink.enabled:
@@ -214,7 +225,8 @@ class Agent:
         from gateway.config import ConfigError
         from gateway.lcd.panel import open_panel
         try:
-            panel, thread = open_panel(self.cfg.lcd, self.console.call, self.clock)
+            panel, thread = open_panel(self.cfg.lcd, self.console.call, self.clock,
+                                       authenticate=self.auth.lcd_operator)
         except DriverError as err:
             self.store.close()
             raise ConfigError("%s: [lcd]: %s" % (self.cfg.path, err), self.cfg.path)
@@ -271,6 +283,9 @@ class Agent:
             self.lcd.start()
         for problem in self.params.problems:
             log.warning("parameters: %s", problem)
+        if not self.operators.count():
+            log.warning("no operator exists: create the first super administrator on the board "
+                        "with concentrator users init")
         if self.upgrade and self.upgrade.on_probation:
             self.upgrade.milestone("started")
         sd_notify("READY=1\nSTATUS=reading %d meters" % self.archive.count())

@@ -26,6 +26,7 @@ from scheduler.catchup import Catchup
 from scheduler.health import Health
 from scheduler.jobs import Job, JobQueue
 from scheduler.plan import FROZEN, Plan
+from scheduler.rounds import Rounds
 from scheduler.timekeeping import Timekeeping
 from scheduler.worker import Worker
 
@@ -72,6 +73,7 @@ class Engine:
         # the daily passes done (clock check, maintenance, recheck), kept over restarts
         self.marks = dict(store.get_state(MARKS_KEY, {}))
         self.job_listeners = []      # fn(job) after each job a bus worker finished
+        self.rounds = Rounds(store, clock)   # the acquisition log, a row per round
 
     # ------------------------------------------------------------ archive
     def archive_revision(self):
@@ -102,6 +104,7 @@ class Engine:
         tell the ``job_listeners`` (e.g. the agent's upgrade probation, which
         waits for a complete reading round).  On the worker's thread; a
         listener that fails is logged, never the worker's problem."""
+        self.rounds.done(job)
         for fn in list(self.job_listeners):
             try:
                 fn(job)
@@ -244,9 +247,14 @@ class Engine:
         if late:
             self.catchup.plan(now)
             return
+        queued = []
         for m in self.archive_meters():
             if self.plan.quantities(m, kind) and b >= int(m.get("added") or 0):
-                self.enqueue(Job(jobs.FREEZE, "frozen", m, kind, b, due=b))
+                job = Job(jobs.FREEZE, "frozen", m, kind, b, due=b)
+                if self.enqueue(job):
+                    queued.append(job)
+        self.rounds.start("%s round" % kind, queued,
+                          catchup=len(missed), detail={"kind": kind, "boundary": int(b)})
 
     def _broadcast_at_boundary(self, kind, b, now):
         """The broadcast freeze of ``kind`` goes out at the boundary itself (the
@@ -287,7 +295,10 @@ class Engine:
         g = self.params.get
         retention = dict((k, int(g("retention.%s_days" % k)))
                          for k in ("realtime", "hourly", "daily", "monthly"))
-        done = self.store.prune(now, retention, int(g("store.budget_mb")) * 1024 * 1024)
+        done = self.store.prune(now, retention, int(g("store.budget_mb")) * 1024 * 1024,
+                                log_days=int(g("log.retention_days")))
+        done["logs_capped"] = self.store.prune_logs(now, int(g("log.retention_days")),
+                                                    int(g("log.max_rows")))
         if done["store_full"]:
             self.store.put_event(now, "store_full", "critical", None,
                                  {"dropped_unsent": done["dropped_unsent"], "bytes": done["bytes"],
@@ -316,6 +327,7 @@ class Engine:
                 pending.append((mid, job))
             else:
                 out[mid] = {"error": "busy", "message": job.error or "not queued"}
+        self.rounds.start("read command", [job for _, job in pending], detail={"kind": "read"})
         for mid, job in pending:
             self.clock.wait(job.done, timeout)
             if not job.done.is_set():

@@ -7,7 +7,8 @@ Two kinds of storage, each in its own subpackage:
   outbox and batches -- ``Store``.
 * ``store.documents``: JSON documents (TinyDB, written atomically) for what
   people edit: the archive of meters (``Archive``, its CSV form) and the
-  parameters (``Params`` and the ``params_table``).
+  parameters (``Params`` and the ``params_table``), the operators and roles
+  (``Operators``).
 
 ``store.backup`` packs both into one file and restores it; ``store.errors``
 is the one exception family of both.  ``store`` imports nothing of the
@@ -23,6 +24,7 @@ from store.documents.archive import Archive
 from store.documents.archive_csv import export as export_csv
 from store.documents.archive_csv import import_ as import_csv
 from store.documents.archive_record import FIELDS, MeterRules, address_key, normalise, with_changes
+from store.documents.operators import OperatorError, Operators
 from store.documents.params import Params
 from store.errors import (ArchiveCsvError, ArchiveError, BackupError, ParamsError, StoreError,
                           StoreFileError, UnknownMeterError)
@@ -38,6 +40,8 @@ __all__ = [
     # documents: archive and parameters
     "Archive", "Params", "params_table", "archive_record", "archive_csv", "export_csv",
     "import_csv", "FIELDS", "MeterRules", "address_key", "normalise", "with_changes",
+    # documents: operators and roles
+    "Operators", "OperatorError",
     # both
     "backup", "restore", "copy_database",
     "StoreError", "StoreFileError", "ArchiveError", "UnknownMeterError", "ArchiveCsvError",

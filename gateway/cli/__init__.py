@@ -23,6 +23,7 @@ from gateway.cli.sim import sim
 from gateway.cli.station import control, diag, recall
 from gateway.cli.status import status
 from gateway.cli.upgrade import upgrade
+from gateway.cli.users import login, logout, users, whoami
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})
@@ -69,6 +70,10 @@ cli.add_command(recall)
 cli.add_command(diag)
 cli.add_command(backup)
 cli.add_command(restore)
+cli.add_command(login)
+cli.add_command(logout)
+cli.add_command(whoami)
+cli.add_command(users)
 
 
 def main():

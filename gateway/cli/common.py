@@ -44,7 +44,8 @@ CONFIG_ENV = "CONCENTRATOR_CONFIG"
 USAGE_CODES = ("bad_request", "unknown_meter", "unknown_op")
 HINTS = {"not_running": "start the agent (systemctl start concentrator) or check "
                         "concentrator.socket in the configuration",
-         "unauthorized": "run the console as root (or the agent's user)",
+         "unauthorized": "log in (concentrator login NAME) as an operator whose role allows "
+                         "it, or run the console as root (or the agent's user)",
          "timeout": "the agent is busy or stuck: see concentrator status and the journal",
          "busy": "wait for the running operation to finish"}
 

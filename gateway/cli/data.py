@@ -184,28 +184,34 @@ def events(start, end, etype, meter, limit, show_all, as_json, config_path):
 @click.option("--from", "start", metavar="T", help="From this time on (default: 24 h ago).")
 @click.option("--to", "end", metavar="T",
               help="Before this time (default: now; a date: up to the end of that day).")
+@click.option("--operator", metavar="NAME", help="Only the entries of this operator.")
 @limit_options(TABLE_ROWS, "log entries")
 @json_option
 @config_option
-def logs(categories, start, end, limit, show_all, as_json, config_path):
+def logs(categories, start, end, operator, limit, show_all, as_json, config_path):
     """Show the concentrator's logs (the last 24 hours by default).
 
     The categories are acquisition, statistics, modification (archive and
-    parameter changes), operation (commands, starts and stops) and login.
+    parameter changes, operators and roles), operation (commands that change
+    something, starts and stops) and login (logins, logouts, expiries,
+    failures, lockouts).  Each entry says who and from where.
 
     \b
     Examples:
       concentrator logs
       concentrator logs --category modification --from 2026-11-01 --all
       concentrator logs --category operation --category login --json
+      concentrator logs --category login --operator alice
     """
     limit = chosen_limit(limit, show_all, TABLE_ROWS)
     agent = connect(config_path)
     start_iso, end_iso = console_range(start, end, ConsoleClock(agent))
     rows, missing = [], False
     for cat in categories or LOG_CATEGORIES:
-        got, more = _query_all(agent, "logs.query",
-                               {"category": cat, "from": start_iso, "to": end_iso}, "logs")
+        query = {"category": cat, "from": start_iso, "to": end_iso}
+        if operator:
+            query["operator"] = operator
+        got, more = _query_all(agent, "logs.query", query, "logs")
         rows.extend(got)
         missing = missing or more
     agent.close()

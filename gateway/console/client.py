@@ -12,18 +12,28 @@ from decimal import Decimal
 
 import click
 
+from gateway.console import session
 from gateway.console.server import ControlError, alive
 from upstream import jsonexact
 from upstream.errors import CommandError
 
 
 class ControlClient:
-    """The console's side: ``call(op, args)`` -> result, or ControlError."""
+    """The console's side: ``call(op, args)`` -> result, or ControlError.
 
-    def __init__(self, path, user=None, timeout=300):
+    Each request carries the session token of this terminal user
+    (``gateway.console.session``, or ``token``) and the terminal's name; who
+    is asking the agent takes from the session and the socket's peer
+    credentials, never from ``$USER``.  ``user`` is only a label for tests."""
+
+    def __init__(self, path, user=None, timeout=300, token=None):
         self.path = path
-        self.user = user or os.environ.get("SUDO_USER") or os.environ.get("USER") or "console"
+        self.user = user
         self.timeout = timeout
+        self.token = token
+
+    def session_token(self):
+        return self.token if self.token is not None else session.load(self.path)
 
     def available(self):
         return os.path.exists(self.path) and alive(self.path)
@@ -34,8 +44,11 @@ class ControlClient:
                 s.settimeout(self.timeout)
                 s.connect(self.path)
                 with s.makefile("rwb") as f:    # closed here: a kept traceback keeps no socket
-                    f.write(jsonexact.dumps({"op": op, "args": args or {}, "user": self.user})
-                            .encode("utf-8") + b"\n")
+                    req = {"op": op, "args": args or {}, "tty": session.tty()}
+                    token = self.session_token()
+                    if token:
+                        req["token"] = token
+                    f.write(jsonexact.dumps(req).encode("utf-8") + b"\n")
                     f.flush()
                     line = f.readline()
         except FileNotFoundError:
@@ -91,8 +104,9 @@ class AgentLink:
                 if not self.quiet:
                     click.echo("note: the agent is not running; working on the files in %s"
                                % self.cfg.concentrator["data_dir"], err=True)
-            return self.offline.call(op, args or {}, {"source": "console",
-                                                     "user": self.client.user})
+            return self.offline.call(op, args or {}, {
+                "source": "console", "token": self.client.session_token(),
+                "where": "console (agent stopped) tty %s uid %d" % (session.tty(), os.getuid())})
         except (ControlError, CommandError) as err:
             if self.refused is None:
                 raise

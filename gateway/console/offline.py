@@ -13,12 +13,14 @@ import os
 
 from drivers.clock import RealClock
 from gateway import __version__
+from gateway.auth.authority import Authority
 from gateway.console.server import ControlError
 from gateway.ops.dispatch import Operations
 from gateway.ops.table import BY_NAME
 from protocols.core import quantities
 from scheduler.engine import Engine
 from store import Archive
+from store import Operators
 from store import Params
 from store import Store
 
@@ -45,10 +47,13 @@ class Offline:
         self.archive = Archive(config.data_file("archive.json"), config.meter_rules(),
                                clock=self.clock)
         self.engine = Engine(self.clock, self.store, self.archive, self.params, {}, None)
+        self.operators = Operators(config.data_file("operators.json"))
+        self.auth = Authority(self.operators, self.store, self.params, self.clock, self.archive)
         self.ops = Operations(self.engine, self.store, self.archive, self.params, self.clock,
                               __version__, self.clock.time(), console=True,
                               info=lambda: {"cid": self.params.get("terminal.address")
-                                            or config.id, "agent": "not running"})
+                                            or config.id, "agent": "not running"},
+                              auth=self.auth)
         self.ops.lcd_config = config.lcd        # `concentrator lcd`: a panel over these ops
         self.ops.lcd_call = self.call
 
@@ -57,7 +62,8 @@ class Offline:
             raise ControlError("not_running", "%s needs the running agent (it works on the "
                                "buses or the agent's clock): start it with systemctl start "
                                "concentrator" % op)
-        return self.ops.call(op, args or {}, meta or {"source": "console"})
+        return self.ops.call(op, args or {},
+                             meta or {"source": "console", "where": "console (agent stopped)"})
 
     def close(self):
         self.store.close()

@@ -3,7 +3,7 @@
 A Unix stream socket (mode 0600: root, or the agent's user, only) carrying
 JSON lines both ways::
 
-    -> {"op": "read", "args": {"meters": ["m-0001"]}, "user": "alice"}
+    -> {"op": "read", "args": {"meters": ["m-0001"]}, "token": "...", "tty": "/dev/pts/1"}
     <- {"ok": true, "result": {...}}
     <- {"ok": false, "error": {"code": "unknown_meter", "message": "..."}}
 
@@ -11,12 +11,17 @@ Numbers keep their exact digits (``upstream.jsonexact``).  The ops are the
 console's ``gateway.ops.dispatch.Operations`` (MQTT's plus the console-only
 ones of ``gateway.ops.table``).  One thread per connection; a connection may
 send several requests.  The console's side is ``gateway.console.client``.
+
+Who asks is the session of ``token`` (``concentrator login``; the agent checks
+it, gateway.auth); from where is the peer's credentials (``SO_PEERCRED``:
+pid, uid) and the terminal it names.  A ``user`` in a request is ignored.
 """
 
 import json
 import logging
 import os
 import socket
+import struct
 import threading
 from decimal import Decimal
 
@@ -101,14 +106,15 @@ class ControlServer:
     def _serve(self, conn):
         with conn:
             f = conn.makefile("rwb")
+            peer = peer_of(conn)
             for line in f:
                 if len(line) > MAX_LINE:
                     break
-                reply = self._handle(line)
+                reply = self._handle(line, peer)
                 f.write(jsonexact.dumps(reply).encode("utf-8") + b"\n")
                 f.flush()
 
-    def _handle(self, line):
+    def _handle(self, line, peer="socket peer unknown"):
         try:
             req = json.loads(line.decode("utf-8"), parse_float=Decimal)
             if not isinstance(req, dict) or not isinstance(req.get("op"), str):
@@ -117,7 +123,10 @@ class ControlServer:
             args = {} if args is None else args
             if not isinstance(args, dict):
                 raise CommandError("bad_request", "args must be an object")
-            meta = {"source": "console", "user": str(req.get("user") or "console")}
+            token, tty = req.get("token"), req.get("tty")
+            meta = {"source": "console", "token": token if isinstance(token, str) else None,
+                    "where": "console tty %s %s" % (tty if isinstance(tty, str) else "?",
+                                                    peer)[:120]}
             return {"ok": True, "result": self.dispatch(req["op"], args, meta)}
         except CommandError as e:
             return {"ok": False, "error": e.reply()}
@@ -126,6 +135,16 @@ class ControlServer:
         except Exception as e:                       # never kill the connection thread silently
             log.exception("control request failed")
             return {"ok": False, "error": {"code": "internal", "message": str(e)}}
+
+
+def peer_of(conn):
+    """``pid N uid N`` of the process at the other end (SO_PEERCRED)."""
+    try:
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        pid, uid, _gid = struct.unpack("3i", creds)
+        return "pid %d uid %d" % (pid, uid)
+    except (OSError, AttributeError):
+        return "socket peer unknown"
 
 
 def check_free(path):

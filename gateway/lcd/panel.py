@@ -22,10 +22,12 @@ log = logging.getLogger(__name__)
 
 
 class Panel:
-    def __init__(self, call, clock, settings=None, display=None):
+    def __init__(self, call, clock, settings=None, display=None, authenticate=None):
+        """``authenticate(password) -> operator name or None``: an operator's
+        password typed on the keys (gateway.auth); changes need one."""
         s = settings
         self.lock = threading.Lock()
-        self.lcd = Lcd(call, clock, s.authenticate if s else None,
+        self.lcd = Lcd(call, clock, authenticate,
                        lang=s.lang if s else "zh",
                        idle_s=s.idle_s if s else 60, backlight_s=s.backlight_s if s else 120,
                        rolling_s=s.rolling_s if s else 180, roll_s=s.roll_s if s else 5,
@@ -110,7 +112,7 @@ class PanelThread:
             self.display.close()
 
 
-def open_panel(settings, call, clock):
+def open_panel(settings, call, clock, authenticate=None):
     """The Panel and its PanelThread (not started) for an ``[lcd]`` section;
     DriverError (drivers.display, drivers.keys) when a device cannot be used."""
     from drivers.display import FramebufferDisplay
@@ -124,7 +126,7 @@ def open_panel(settings, call, clock):
         display.close()
         raise
     try:
-        panel = Panel(call, clock, s, display)
+        panel = Panel(call, clock, s, display, authenticate=authenticate)
     except BaseException:
         reader.close()
         display.close()

@@ -8,14 +8,21 @@ stay ``Decimal``: the uplink writes exact JSON; timestamps are ISO 8601 with
 the concentrator's UTC offset), or raises ``CommandError`` with a code of
 mqtt.md and a message naming the field, what was given and what is allowed;
 anything else a handler raises is a bug and becomes ``internal`` here (and
-nowhere else).  Each call is written to the ``operation`` log once (op, who,
-ok or the error code), unless its row says ``logged=False``.
+nowhere else).  Before the handler runs, ``auth`` (gateway.auth's Authority)
+checks the principal of ``meta`` against the op's ``permission`` and the
+meters it names; a refusal is ``unauthorized``.  Each call that changes
+something is written to the ``operation`` log once (who, from where, the op,
+its arguments without passwords, ok or the error code); one that only reads
+(``reads``) only when ``log.queries`` asks; a refusal and a bug always.  An
+``Operations`` made without ``auth`` checks nothing: only tests and tools
+that embed the ops make one; the agent and the console always give one.
 
 The handlers are methods ``op_<name>`` of the mixins, grouped by subject:
 ``system`` (ping, time, diag, reset, status), ``bus`` (read, control, freeze,
 time.sync_meters: jobs on the buses), ``meters``, ``params``, ``journal``
 (events, logs, recall), ``data``, ``upgrade`` (upgrade.*, and the
-uplink's chunk messages: ``file_chunk``) and ``lcd`` (the panel, for the console).
+uplink's chunk messages: ``file_chunk``), ``lcd`` (the panel, for the console)
+and ``users`` (login, logout, whoami, users.*, roles.*).
 
 An ``Operations`` made with ``console=False`` (MQTT's) offers only the ops
 that are not ``console_only``; ``console()`` gives the console's, which
@@ -35,6 +42,7 @@ from gateway.ops.params import ParamsOps
 from gateway.ops.system import SystemOps
 from gateway.ops.table import BY_NAME, OPS
 from gateway.ops.upgrade import UpgradeOps
+from gateway.ops.users import UserOps
 from gateway.timefmt import iso
 from upstream.errors import CommandError
 
@@ -44,7 +52,7 @@ DEFAULT_TIMEOUT = 120           # seconds a bus job may take (engine clock)
 
 
 class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps, UpgradeOps,
-                 LcdOps, MeterParamOps):
+                 LcdOps, MeterParamOps, UserOps):
     """``started``: the agent's start time (epoch seconds of ``clock``);
     ``uplink_status()``: the uplink's state for ``diag``; ``on_restart()``:
     schedules a restart of the agent (it must return at once: the reply goes
@@ -55,7 +63,7 @@ class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps, Up
 
     def __init__(self, engine, store, archive, params, clock, version, started,
                  uplink_status=None, on_restart=None, timeout=DEFAULT_TIMEOUT,
-                 info=lambda: {}, console=False, upgrade=None):
+                 info=lambda: {}, console=False, upgrade=None, auth=None):
         self.engine = engine
         self.store = store
         self.archive = archive
@@ -68,6 +76,7 @@ class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps, Up
         self.info = info
         self.is_console = console
         self.upgrade = upgrade
+        self.auth = auth
         # uptime from monotonic time: a clock set must not move it
         self._uptime0 = clock.time() - started
         self._mono0 = clock.monotonic()
@@ -108,15 +117,18 @@ class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps, Up
             if row is None:
                 raise CommandError("unknown_op", "op %s is not known; use one of %s"
                                    % (_shown_op(op), ", ".join(sorted(self.ops()))))
+            if self.auth is not None:
+                meta = self.auth.identify(meta)
+                self.auth.check(row, args, meta)
             result = getattr(self, row.handler)(args, meta)
         except CommandError as err:
-            self._log_call(row, op, meta, err.code)
+            self._log_call(row, op, meta, err.code, args)
             raise
         except Exception as err:       # a bug: answer "internal", keep the agent going
             log.exception("command %s failed", op)
-            self._log_call(row, op, meta, "internal")
+            self._log_call(row, op, meta, "internal", args)
             raise CommandError("internal", "%s failed: %s" % (op, err)) from err
-        self._log_call(row, op, meta, None)
+        self._log_call(row, op, meta, None, args)
         return result
 
     # ------------------------------------------------------------ helpers
@@ -126,17 +138,25 @@ class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps, Up
 
     @staticmethod
     def who(meta):
+        """The principal's name as the logs show it: ``console:alice``, ``mqtt:master``."""
         meta = meta or {}
         source = str(meta.get("source") or "unknown")
         return "%s:%s" % (source, meta["user"]) if meta.get("user") else source
 
-    def _log_call(self, row, op, meta, code):
-        if row is not None and not row.logged:
-            return
-        detail = {"op": op, "source": (meta or {}).get("source"), "ok": code is None}
+    def _log_call(self, row, op, meta, code, args=None):
+        meta = meta or {}
+        if code not in ("unauthorized", "internal"):      # a refusal or a bug: always
+            if row is not None and not row.logged:
+                return
+            if row is not None and row.reads and not self.params.get("log.queries"):
+                return
+        detail = {"op": op, "source": meta.get("source"), "ok": code is None,
+                  "where": meta.get("where") or meta.get("source")}
         for k in ("id", "user"):
-            if (meta or {}).get(k) is not None:
+            if meta.get(k) is not None:
                 detail[k] = meta[k]
+        if isinstance(args, dict) and args:
+            detail["args"] = scrubbed(args)
         if code is not None:
             detail["code"] = code
         try:
@@ -144,6 +164,24 @@ class Operations(SystemOps, BusOps, MeterOps, ParamsOps, JournalOps, DataOps, Up
                 _shown_op(op), self.who(meta), "ok" if code is None else code), detail)
         except Exception:              # the store failing must not turn a reply into another
             log.exception("cannot log command %s", op)
+
+
+SECRET_ARGS = ("password", "old", "new", "token", "csv")
+MAX_LOGGED_ARG = 200            # characters of one argument's JSON kept in the log
+
+
+def scrubbed(args):
+    """The args as the operation log keeps them: passwords never, long values cut."""
+    from gateway.ops.params import _secret
+    out = {}
+    for k, v in args.items():
+        if k in SECRET_ARGS or _secret(k):
+            v = "***" if k != "csv" else "(%d characters)" % len(str(v))
+        elif k == "values" and isinstance(v, dict):
+            v = dict((pk, "***" if _secret(pk) else pv) for pk, pv in v.items())
+        text = repr(v)
+        out[k] = v if len(text) <= MAX_LOGGED_ARG else text[:MAX_LOGGED_ARG] + "..."
+    return out
 
 
 def _shown_op(op):

@@ -1,7 +1,7 @@
 """What the store kept: events.query, logs.query, and recall (补召: stored
 values queued upstream again)."""
 
-from gateway.ops.args import check_args, choice, id_list, text, time_range, unknown_meters
+from gateway.ops.args import bad, check_args, choice, id_list, text, time_range, unknown_meters
 from store import KINDS, LOG_CATEGORIES
 
 RECALL_MAX_DAYS = 400
@@ -39,9 +39,22 @@ class JournalOps:
                 "truncated": len(rows) > QUERY_MAX_ROWS}
 
     def op_logs_query(self, args, meta):
-        args = check_args("logs.query", args, ("category", "from", "to"))
+        """One log's rows in [from, to), oldest first: ``operator`` only theirs;
+        pages of at most ``limit`` (QUERY_MAX_ROWS) rows, ``after``: the last
+        id of the page before (``truncated``: there is another page)."""
+        args = check_args("logs.query", args, ("category", "from", "to", "operator", "after",
+                                               "limit"))
         category = choice(args, "category", LOG_CATEGORIES)
         start, end = time_range(args)
-        rows = self.store.logs(category, start, end, limit=QUERY_MAX_ROWS + 1)
-        return {"logs": [dict(r, ts=self.iso(r["ts"])) for r in rows[:QUERY_MAX_ROWS]],
-                "truncated": len(rows) > QUERY_MAX_ROWS}
+        operator = text(args, "operator", "an operator name such as \"alice\"")
+        after = args.get("after")
+        if after is not None and (isinstance(after, bool) or not isinstance(after, int)):
+            raise bad("after", after, "the id of the last row of the page before")
+        limit = args.get("limit", QUERY_MAX_ROWS)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= \
+                QUERY_MAX_ROWS:
+            raise bad("limit", limit, "a whole number 1..%d" % QUERY_MAX_ROWS)
+        rows = self.store.logs(category, start, end, limit=limit + 1, operator=operator,
+                               after=after)
+        return {"logs": [dict(r, ts=self.iso(r["ts"])) for r in rows[:limit]],
+                "truncated": len(rows) > limit}

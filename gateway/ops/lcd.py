@@ -25,7 +25,8 @@ class LcdOps:
         with _MAKE:
             if self.lcd is None:
                 from gateway.lcd.panel import Panel
-                self.lcd = Panel(self.lcd_call or self.call, self.clock, self.lcd_config)
+                self.lcd = Panel(self.lcd_call or self.call, self.clock, self.lcd_config,
+                                 authenticate=self.auth.lcd_operator if self.auth else None)
             return self.lcd
 
     @staticmethod

@@ -34,15 +34,19 @@ class MeterOps:
             raise bad("meters", value, "a meter record (an object of fields) or a list of them")
         return value
 
-    def _meters_changed(self, meta, **ids):
+    def _meters_changed(self, meta, changes=None, **ids):
         detail = dict((k, v) for k, v in ids.items() if v)
         if not detail:
             return
         now = self.clock.time()
         detail["by"] = self.who(meta)
-        self.store.put_event(now, "meters_changed", "info", None, detail)
+        if changes:                     # {meter id: [old record, new record]}
+            detail["changes"] = changes
+        self.store.put_event(now, "meters_changed", "info", None,
+                             dict((k, v) for k, v in detail.items() if k != "changes"))
+        logged = dict(detail, user=(meta or {}).get("user"), where=(meta or {}).get("where"))
         self.store.log("modification", now, "archive changed by %s: %s" % (detail["by"], "; ".join(
-            "%s %s" % (k, ", ".join(v)) for k, v in ids.items() if v)), detail)
+            "%s %s" % (k, ", ".join(v)) for k, v in ids.items() if v)), logged)
 
     # ------------------------------------------------------------ meters
     def op_meters_list(self, args, meta):
@@ -77,7 +81,15 @@ class MeterOps:
             _, updated, _ = self.archive.batch(update=full)
         except StoreError as err:
             raise from_store_error(err) from err
-        self._meters_changed(meta, updated=[r["id"] for r in updated])
+        old_new = {}
+        for r in updated:
+            before, after = current[r["id"]], r
+            keys = sorted(set(before) | set(after))
+            old_new[r["id"]] = [dict((k, before.get(k)) for k in keys
+                                     if before.get(k) != after.get(k)),
+                                dict((k, after.get(k)) for k in keys
+                                     if before.get(k) != after.get(k))]
+        self._meters_changed(meta, old_new, updated=[r["id"] for r in updated])
         return {"updated": [self._record_out(r) for r in updated],
                 "unchanged": [i for i in ids if i not in set(r["id"] for r in updated)]}
 

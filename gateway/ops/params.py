@@ -71,4 +71,5 @@ class ParamsOps:
                                             for k, (o, n) in changes.items())}
         self.store.put_event(now, "params_changed", "info", None, detail)
         self.store.log("modification", now, "parameters changed by %s: %s"
-                       % (by, ", ".join(sorted(changes))), detail)
+                       % (by, ", ".join(sorted(changes))),
+                       dict(detail, user=(meta or {}).get("user"), where=(meta or {}).get("where")))

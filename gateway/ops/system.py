@@ -92,6 +92,9 @@ class SystemOps:
         out["backlog"] = {"waiting_records": waiting, "unacked_batches": unacked,
                           "oldest": self.iso(oldest)}
         out.update({"fw": self.version, "ts": self.iso(self.clock.time())})
+        if getattr(self, "auth", None) is not None and not self.auth.operators.count():
+            out["operators"] = "none: create the first super administrator with " \
+                               "concentrator users init"
         out.update(self.info())
         return out
 

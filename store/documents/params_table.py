@@ -170,7 +170,21 @@ RESTART = (
 )
 RESTART_KEYS = tuple(p.key for p in RESTART)
 
-ALL = PARAMS + EXTRA + RESTART
+# operators, sessions and the five logs (gateway.auth, docs/operator-guide.md "Operators")
+_NAME = Regex(r"[A-Za-z0-9_.\-]{1,32}\Z", "a role name")
+ACCESS = (
+    P("access.anonymous_view", "bool", True, None, "the console may look (status, data, events) without a session"),
+    P("access.master_role", "str", "master_station", _NAME, "the role the master station acts with over MQTT"),
+    P("access.session_idle_min", "int", 30, Range(1, 1440), "a console session ends after N minutes unused"),
+    P("access.lockout_failures", "int", 5, Range(1, 100), "failed logins in a row that lock an operator out"),
+    P("access.lockout_min", "int", 15, Range(1, 1440), "minutes an operator stays locked out"),
+    P("access.password_min_len", "int", 8, Range(6, 64), "shortest password an operator may set"),
+    P("log.queries", "bool", False, None, "write read-only queries (status, data, events, logs) to the operation log"),
+    P("log.retention_days", "int", 400, _DAYS, "keep each log's rows N days"),
+    P("log.max_rows", "int", 100000, Range(100, 10000000), "rows each log keeps at most (the oldest go first)"),
+)
+
+ALL = PARAMS + EXTRA + ACCESS + RESTART
 BY_KEY = dict((p.key, p) for p in ALL)
 
 

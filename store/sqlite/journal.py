@@ -16,6 +16,8 @@ from store.sqlite.readings import EVENT_STREAM
 LOG_CATEGORIES = ("acquisition", "statistics", "modification", "operation", "login")
 _CATEGORY = dict((c, i) for i, c in enumerate(LOG_CATEGORIES))
 SEVERITIES = ("info", "warning", "critical")
+DEFAULT_LOG_CAP = 100000        # rows a log keeps at most until the parameter says otherwise
+CAP_CHECK_EVERY = 500           # a log row in this many also applies the size cap
 
 
 def _json(value):
@@ -35,6 +37,8 @@ def _default(obj):
 
 class Journal:
     """Mixin of store.Store: events, logs, state."""
+
+    log_cap = DEFAULT_LOG_CAP
 
     def put_event(self, ts, type, severity="warning", meter=None, detail=None):
         """Store an event (and queue it upstream); returns its id."""
@@ -80,14 +84,22 @@ class Journal:
                 "detail": json.loads(detail) if detail else {}}
 
     def log(self, category, ts, message, detail=None):
+        """Append a row to the log ``category``.  Logs are only appended to:
+        no operation edits or deletes a row; ``prune_logs`` (the daily
+        maintenance) drops what is past the retention or over the size cap."""
         if category not in _CATEGORY:
             raise ValueError("log category is one of %s, not %r" % (", ".join(LOG_CATEGORIES), category))
         with self.write() as c:
-            c.execute("INSERT INTO logs (ts, category, message, detail) VALUES (?, ?, ?, ?)",
-                      (int(ts), _CATEGORY[category], message,
-                       None if detail is None else _json(detail)))
+            cur = c.execute("INSERT INTO logs (ts, category, message, detail) VALUES (?, ?, ?, ?)",
+                            (int(ts), _CATEGORY[category], message,
+                             None if detail is None else _json(detail)))
+            if self.log_cap and cur.lastrowid % CAP_CHECK_EVERY == 0:
+                self._cap_logs(c, self.log_cap)
 
-    def logs(self, category, start=None, end=None, limit=None):
+    def logs(self, category, start=None, end=None, limit=None, operator=None, after=None):
+        """Rows of ``category`` in [start, end), oldest first; ``operator``: only
+        the rows of that operator (the ``user`` of the detail); ``after``: only
+        rows with an id above it (the next page)."""
         if category not in _CATEGORY:
             raise ValueError("log category is one of %s, not %r" % (", ".join(LOG_CATEGORIES), category))
         sql = "SELECT id, ts, message, detail FROM logs WHERE category = ?"
@@ -98,12 +110,42 @@ class Journal:
         if end is not None:
             sql += " AND ts < ?"
             args.append(int(end))
+        if operator is not None:
+            sql += " AND json_extract(detail, '$.user') = ?"
+            args.append(operator)
+        if after is not None:
+            sql += " AND id > ?"
+            args.append(int(after))
         sql += " ORDER BY category, ts, id"
         if limit:
             sql += " LIMIT %d" % int(limit)
         return [{"id": i, "ts": ts, "category": category, "message": m,
                  "detail": json.loads(d) if d else None}
                 for i, ts, m, d in self.connect().execute(sql, args)]
+
+    def prune_logs(self, now, retention_days, max_rows):
+        """Each log keeps ``retention_days`` and at most ``max_rows`` rows (the
+        oldest go first); returns the rows dropped per category."""
+        self.log_cap = int(max_rows)
+        done = {}
+        with self.write() as c:
+            for name, cat in _CATEGORY.items():
+                n = c.execute("DELETE FROM logs WHERE category = ? AND ts < ?",
+                              (cat, int(now - retention_days * 86400))).rowcount
+                done[name] = n
+            for name, n in self._cap_logs(c, self.log_cap).items():
+                done[name] += n
+        return done
+
+    @staticmethod
+    def _cap_logs(c, max_rows):
+        done = {}
+        for name, cat in _CATEGORY.items():
+            done[name] = c.execute(
+                "DELETE FROM logs WHERE category = ? AND id <= (SELECT id FROM logs WHERE "
+                "category = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                (cat, cat, int(max_rows))).rowcount
+        return done
 
     def get_state(self, key, default=None):
         row = self.connect().execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
@@ -115,3 +157,7 @@ class Journal:
             return
         with self.write() as c:
             c.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, _json(value)))
+
+    def del_state(self, key):
+        with self.write() as c:
+            c.execute("DELETE FROM state WHERE key = ?", (key,))

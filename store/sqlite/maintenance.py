@@ -67,14 +67,16 @@ class Maintenance:
         c.execute("PRAGMA incremental_vacuum(%d)" % int(max_pages)).fetchall()
 
     def wipe(self):
-        """Delete every reading, event, log, outbox entry, uplink batch not yet
+        """Delete every reading, event, outbox entry, uplink batch not yet
         acknowledged and given-up gap (the master station's ``reset`` of the
-        data); returns rows deleted per table.  The state table stays (the
+        data); returns rows deleted per table.  The five logs stay: no
+        operation deletes them (issue 12; retention and the size cap prune
+        them, ``Journal.prune_logs``).  The state table stays (the
         uplink's sequence counter must never go back; the scheduler's last
         boundaries and health episodes hold), and so do the id tables (meters,
         quantities, texts) and the stored command replies (a repeated command
         id must still not run twice)."""
-        tables = ["r_" + k for k in KINDS] + ["events", "logs", "outbox", "batches", "gaps"]
+        tables = ["r_" + k for k in KINDS] + ["events", "outbox", "batches", "gaps"]
         done = {}
         with self.write() as c:
             present = set(r[0] for r in c.execute("SELECT name FROM sqlite_master "

@@ -5,9 +5,16 @@ clock, real SQLite and TinyDB files, the real control socket) on the
 scenario's meters over in-process lines, and writes the configuration the
 console needs to ``rig.config`` (pass it as ``--config``).  ``stop()`` stops
 the agent, leaving the files: the console then works offline on them.
+
+The console checks operators (gateway.auth): the rig creates the first super
+administrator ``admin`` (``users init``) and logs this terminal in
+(``login``), through the console like a person on the board; the session
+files go to a temporary directory ($CONCENTRATOR_SESSIONS).  ``login=False``
+leaves both to the test.
 """
 
 import os
+import tempfile
 
 from click.testing import CliRunner
 
@@ -15,6 +22,7 @@ from drivers.clock import RealClock
 from gateway.agent import Agent
 from gateway.cli import cli
 from gateway.cli.table import cols
+from gateway.console import session
 from gateway.demo_board import board, config_data, to_toml
 
 # one meter of each kind we speak, few enough that a read of all is quick
@@ -34,10 +42,14 @@ SMALL = {"port": [
         {"protocol": "dlt645-2007", "count": 1, "first_address": "000000000601"}]}}
 # realtime polling off: the tests decide what is read and when
 QUIET = {"plan.realtime_interval_min": 0}
+ADMIN, ADMIN_PASSWORD = "admin", "admin-pass-1"
+# the console's session files: never the tester's own ~/.config
+os.environ.setdefault(session.ENV, tempfile.mkdtemp(prefix="concentrator-sessions-"))
 
 
 class AgentRig:
-    def __init__(self, tmp_path, scenario=SMALL, params=QUIET, uplink=None, start=True):
+    def __init__(self, tmp_path, scenario=SMALL, params=QUIET, uplink=None, start=True,
+                 login=True):
         self.tmp = str(tmp_path)
         os.makedirs(self.tmp, exist_ok=True)
         self.data_dir = os.path.join(self.tmp, "data")
@@ -52,6 +64,8 @@ class AgentRig:
         self.agent = None
         if start:
             self.start()
+        if login:
+            init_and_login(self)
 
     def start(self):
         self.agent = Agent(self.cfg, clock=self.clock, transports=self.lines)
@@ -66,6 +80,20 @@ class AgentRig:
     def meters(self):
         """{address: simulated meter}."""
         return dict((m.address, m) for m in self.sc.meters())
+
+
+def init_and_login(rig, name=ADMIN, password=ADMIN_PASSWORD):
+    """``users init NAME`` (when no operator exists yet) and ``login NAME``."""
+    if not os.path.exists(os.path.join(rig.data_dir, "operators.json")):
+        r = run(rig, "users", "init", name, input="%s\n%s\n" % (password, password))
+        assert r.exit_code == 0, r.output + (r.stderr if r.stderr_bytes else "")
+    login(rig, name, password)
+
+
+def login(rig, name, password):
+    r = run(rig, "login", name, input=password + "\n")
+    assert r.exit_code == 0, r.output + (r.stderr if r.stderr_bytes else "")
+    return r
 
 
 def runner():

@@ -8,12 +8,15 @@ import json
 import os
 import socket
 import stat
+import threading
 
 import pytest
 
-from gateway.agent import Agent
+from gateway import agent as agent_module
+from gateway.agent import Agent, sd_notify
+from gateway.console import session
 from gateway.console.client import ControlClient, ControlError
-from tests.gateway.agent_rig import AgentRig
+from tests.gateway.agent_rig import ADMIN, ADMIN_PASSWORD, AgentRig, login
 
 WIDE = {"from": "2020-01-01T00:00:00+08:00", "to": "2040-01-01T00:00:00+08:00"}
 
@@ -42,8 +45,10 @@ def raw(path, *lines):
 def test_socket_is_private_and_speaks_json_lines(rig):
     mode = stat.S_IMODE(os.stat(rig.socket).st_mode)
     assert mode == 0o600
-    replies = raw(rig.socket, b'{"op": "ping"}', b"not json", b'{"op": "fly"}', b'[1]',
-                  b'{"op": "meters.list", "args": []}', b'{"op": "status"}')
+    token = session.load(rig.socket).encode()     # the rig's login
+    replies = raw(rig.socket, b'{"op": "ping", "token": "%s"}' % token, b"not json",
+                  b'{"op": "fly"}', b'[1]', b'{"op": "meters.list", "args": [], "token": "%s"}'
+                  % token, b'{"op": "status", "token": "%s"}' % token)
     assert replies[0]["ok"] and replies[0]["result"]["fw"]
     assert replies[1] == {"ok": False, "error": {"code": "bad_request", "message": replies[1][
         "error"]["message"]}} and replies[1]["error"]["message"].startswith("not JSON")
@@ -58,11 +63,20 @@ def test_socket_is_private_and_speaks_json_lines(rig):
     assert st["uplink"] == {"enabled": False, "channel": None, "csq": None, "signal": None}
 
 
-def test_console_calls_are_logged_with_the_user(rig):
-    c = ControlClient(rig.socket, user="alice")
+def test_console_calls_are_logged_with_the_session_operator_never_user(rig, monkeypatch):
+    """Issue 12: USER=mallory is not who asks; the session's operator is, and from where
+    is the socket peer (SO_PEERCRED) and the terminal."""
+    monkeypatch.setenv("USER", "mallory")
+    monkeypatch.setenv("SUDO_USER", "mallory")
+    c = ControlClient(rig.socket, user="mallory")
+    c.call("params.set", {"values": {"log.queries": True}})
     c.call("ping")
     logs = c.call("logs.query", dict(WIDE, category="operation"))["logs"]
-    assert any(r["message"] == "command ping from console:alice: ok" for r in logs)
+    ping = [r for r in logs if r["message"] == "command ping from console:admin: ok"]
+    assert ping and "pid %d uid %d" % (os.getpid(), os.getuid()) in ping[0]["detail"]["where"]
+    assert not any("mallory" in json.dumps(r) for r in logs)
+    mods = c.call("logs.query", dict(WIDE, category="modification"))["logs"]
+    assert any(r["detail"].get("by") == "console:admin" for r in mods)
 
 
 def test_second_agent_is_refused_and_a_stale_socket_is_replaced(rig, tmp_path):
@@ -93,6 +107,11 @@ def test_restart_keeps_meters_params_and_clock_and_reports_downtime(rig):
     c.call("time.set", {"ts": "2031-05-01T12:00:00+08:00"})
     rig.stop()
     rig.start()
+    # the clock went forward years: the session's idle time ran out with it
+    with pytest.raises(ControlError) as info:
+        ControlClient(rig.socket).call("meters.list")
+    assert info.value.code == "unauthorized" and "expired" in info.value.message
+    login(rig, ADMIN, ADMIN_PASSWORD)
     c = ControlClient(rig.socket)
     meters = c.call("meters.list")["meters"]
     assert len(meters) == 8                                   # declared meters not added twice
@@ -122,3 +141,23 @@ def test_uptime_comes_from_the_injected_clock():
     assert agent._info()["uptime_s"] == 1000
     agent.started = None                  # not started yet
     assert agent._info()["uptime_s"] == 0
+
+
+def test_sd_notify_never_blocks_on_a_listener_that_does_not_read(tmp_path, monkeypatch):
+    """A full datagram queue (net.unix.max_dgram_qlen, often 10) held the agent's
+    main thread in a watchdog ping or STOPPING=1: test_run_e2e hung at stop."""
+    path = str(tmp_path / "notify.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(path)                       # bound, never read
+    monkeypatch.setenv("NOTIFY_SOCKET", path)
+    monkeypatch.setattr(agent_module, "NOTIFY_TIMEOUT", 0.01, raising=False)
+    results = []
+    t = threading.Thread(target=lambda: results.extend(sd_notify("WATCHDOG=1")
+                                                       for _ in range(64)), daemon=True)
+    try:
+        t.start()
+        t.join(120)
+        assert not t.is_alive() and len(results) == 64
+        assert results[0] is True and results[-1] is False     # the queue filled: dropped
+    finally:
+        listener.close()

@@ -111,13 +111,17 @@ def digits(value):
 
 
 def test_a_parameter_changed_on_the_keys_needs_the_password_and_is_logged(tmp_path):
-    settings, fb, fifo = lcd_settings(tmp_path, lang="en",
-                                      password_hash=lcd_config.make_hash("123456"))
+    """Issue 12: the password typed on the keys is an operator's (six digits: the
+    keys type digits); the change is logged with that operator's name."""
+    settings, fb, fifo = lcd_settings(tmp_path, lang="en")
     rig = AgentRig(tmp_path / "rig", start=False)
     rig.cfg.lcd = settings
     rig.start()
     try:
         client = ControlClient(rig.socket)
+        client.call("params.set", {"values": {"access.password_min_len": 6}})
+        client.call("users.add", {"name": "fitter", "role": "operator", "password": "123456"})
+        client.call("users.add", {"name": "guest", "role": "viewer", "password": "222222"})
         # the reading interval, under terminal address, master host and port
         param = ["OK", "DOWN", "DOWN", "DOWN", "OK", "DOWN", "DOWN", "DOWN", "OK"]
         screen = client.call("lcd.keys", {"keys": param + ["OK"] + digits("654321") + ["OK"]})
@@ -133,6 +137,18 @@ def test_a_parameter_changed_on_the_keys_needs_the_password_and_is_logged(tmp_pa
         logs = client.call("logs.query", {"category": "modification",
                                           "from": "2020-01-01T00:00:00+08:00",
                                           "to": "2040-01-01T00:00:00+08:00"})["logs"]
-        assert any("by lcd:lcd" in str(r) for r in logs), logs
+        assert any("by lcd:fitter" in str(r) for r in logs), logs
+        # a viewer's password opens the entry, but the change is refused (and logged)
+        with rig.agent.lcd.panel.lock:
+            rig.agent.lcd.panel.lcd.home()      # as after idle_s without a key: logged out
+        screen = client.call("lcd.keys", {"keys": param + ["OK"] + digits("222222") + ["OK"]})
+        client.call("lcd.keys", {"keys": ["UP", "OK"]})
+        after = client.call("params.get", {"keys": ["plan.realtime_interval_min"]})
+        assert after == {"params": {"plan.realtime_interval_min": 2}}
+        ops = client.call("logs.query", {"category": "operation",
+                                         "from": "2020-01-01T00:00:00+08:00",
+                                         "to": "2040-01-01T00:00:00+08:00"})["logs"]
+        assert any(r["detail"].get("user") == "guest" and r["detail"].get("code") ==
+                   "unauthorized" for r in ops), ops
     finally:
         rig.stop()

@@ -159,7 +159,7 @@ def test_logs_merge_the_categories_newest_last(rig):
     r = run(rig, "logs", "--category", "operation", "--all")
     lines = fits(r.stdout)
     assert lines[0].split() == ["time", "UTC+08:00", "message"]     # one category: no column
-    assert any("command time.get from console:" in line for line in lines)
+    assert any("command params.set from console:admin: ok" in line for line in lines)
     r = run(rig, "logs", "--category", "audit")
     assert r.exit_code == 2
 

@@ -10,6 +10,7 @@ import pytest
 
 from gateway.cli.lcd import decode_key, frame
 from gateway.lcd import config as lcd_config
+from gateway.console.client import ControlClient
 from tests.gateway.agent_rig import AgentRig, run, runner
 
 from gateway.cli import cli
@@ -44,7 +45,7 @@ def test_scripted_keys_through_the_running_agent(rig, tmp_path):
     assert "not running" not in result.stderr
     w, h, rows = png_pixels(open(png, "rb").read())
     assert (w, h) == (160, 160)
-    screen = rig.agent.console.call("lcd.screen", {"lang": "en"}, {"source": "console"})
+    screen = ControlClient(rig.socket).call("lcd.screen", {"lang": "en"})
     inv = bytes(range(255, -1, -1))
     assert b"".join(rows).translate(inv) == base64.b64decode(screen["raw"])
     # the agent's panel kept the keys: the next command starts on the main menu

@@ -1,8 +1,9 @@
 """Commissioning a bus: scan it, import what was found into the archive, check the file.
 
 The meters are simulated on a real pty; the console runs before the agent
-was ever started (the data directory does not exist yet).  The scans count
-transactions, not time: the search asks exactly what its tree needs.
+was ever started (the data directory does not exist yet); the first super
+administrator is made there too (``users init``), as on a new board.  The scans
+count transactions, not time: the search asks exactly what its tree needs.
 """
 
 import json
@@ -39,7 +40,9 @@ def _config(tmp_path, device, port="rs485-2"):
     return config
 
 
-def test_scan_of_17_cjt188_meters_finds_all_with_their_kinds_and_imports_as_it_is(tmp_path):
+def test_scan_of_17_cjt188_meters_finds_all_with_their_kinds_and_imports_as_it_is(tmp_path,
+                                                                                   monkeypatch):
+    monkeypatch.setenv("CONCENTRATOR_SESSIONS", str(tmp_path / "sessions"))
     data = {"port": [{"name": "b2", "line": "pty", "pacing": False, "baud": 9600,
                       "meter": [{"protocol": "cjt188", "kind": k, "address": a,
                                  "reply_delay": 0.005} for a, k in CJT188]}]}
@@ -58,6 +61,16 @@ def test_scan_of_17_cjt188_meters_finds_all_with_their_kinds_and_imports_as_it_i
         assert tree_requests([a for a, _ in CJT188], 7) == 101
         assert "17 meter(s) found with 101 request(s)" in r.stderr
         (tmp_path / "b2.csv").write_text(r.stdout)
+        # the first step on a new board: its super administrator, then a session
+        r = runner.invoke(cli, ["meters", "import", str(tmp_path / "b2.csv"), "--config",
+                                str(config)])
+        assert r.exit_code == 1 and "concentrator users init" in r.stderr
+        r = runner.invoke(cli, ["users", "init", "root", "--config", str(config)],
+                          input="first-pass-1\nfirst-pass-1\n")
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(cli, ["login", "root", "--config", str(config)],
+                          input="first-pass-1\n")
+        assert r.exit_code == 0 and "logged in as root (role super)" in r.stdout, r.output
         r = runner.invoke(cli, ["meters", "import", str(tmp_path / "b2.csv"), "--config",
                                 str(config), "--json"])
         assert r.exit_code == 0, r.output
@@ -73,7 +86,8 @@ def test_scan_of_17_cjt188_meters_finds_all_with_their_kinds_and_imports_as_it_i
         sc.stop()
 
 
-def test_one_scan_finds_every_protocol_on_a_mixed_bus_and_the_csv_imports(tmp_path):
+def test_one_scan_finds_every_protocol_on_a_mixed_bus_and_the_csv_imports(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONCENTRATOR_SESSIONS", str(tmp_path / "sessions"))
     meters = [{"protocol": "dlt645-2007", "address": "000012345678"},
               {"protocol": "dlt645-1997", "address": "000000654321"},
               {"protocol": "cjt188", "kind": "heat", "address": "78330011223344"},
@@ -105,6 +119,12 @@ def test_one_scan_finds_every_protocol_on_a_mixed_bus_and_the_csv_imports(tmp_pa
         config.write_text('[concentrator]\nid = "c9"\ndata_dir = "%s/data"\nsocket = "%s/s"\n\n'
                           '[[port]]\nname = "b1"\ndevice = "%s"\nprotocol = "dlt645-2007"\n\n'
                           '[uplink]\nenabled = false\n' % (tmp_path, tmp_path, device))
+        r = CliRunner().invoke(cli, ["users", "init", "root", "--config", str(config)],
+                               input="first-pass-1\nfirst-pass-1\n")
+        assert r.exit_code == 0, r.output
+        r = CliRunner().invoke(cli, ["login", "root", "--config", str(config)],
+                               input="first-pass-1\n")
+        assert r.exit_code == 0, r.output
         r = CliRunner().invoke(cli, ["meters", "import", str(tmp_path / "b1.csv"), "--config",
                                      str(config), "--json"])
         assert r.exit_code == 0, r.output

@@ -14,11 +14,13 @@ import time
 
 import pytest
 
-from tests.gateway.agent_rig import AgentRig
+from tests.gateway.agent_rig import ADMIN, ADMIN_PASSWORD, AgentRig
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None,
                                 reason="tmux is not installed (`make test` installs it)")
 BIN = os.path.dirname(sys.executable)     # the virtual environment's `concentrator`
+# the code under test (this checkout's), whichever checkout the venv was installed from
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Terminal:
@@ -26,7 +28,7 @@ class Terminal:
         self.server = "concentrator-test-%d" % os.getpid()
         env = {"PATH": "%s:/usr/bin:/bin" % BIN, "HOME": str(tmp), "TERM": "vt100",
                "LANG": "C.UTF-8", "CONCENTRATOR_CONFIG": config, "USER": "fieldeng",
-               "PS1": "$ "}
+               "PS1": "$ ", "PYTHONPATH": ROOT}
         shell = "env -i %s bash --norc --noprofile" % " ".join(
             "%s='%s'" % kv for kv in env.items())
         self.tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "field", shell)
@@ -76,6 +78,14 @@ def console(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("console")
     rig = AgentRig(tmp)
     term = Terminal(tmp, rig.config)
+    # the field engineer logs in on this terminal (the session file goes to their $HOME)
+    term.tmux("send-keys", "-t", "field", "-l", "concentrator login %s" % ADMIN)
+    term.tmux("send-keys", "-t", "field", "Enter")
+    term.wait_for("password for %s:" % ADMIN, 30)
+    term.tmux("send-keys", "-t", "field", "-l", ADMIN_PASSWORD)
+    term.tmux("send-keys", "-t", "field", "Enter")
+    term.wait_for("logged in as %s" % ADMIN, 30)
+    assert ADMIN_PASSWORD not in term.screen()            # typed without an echo
     yield rig, term
     term.close()
     rig.stop()
@@ -113,6 +123,17 @@ def test_a_typo_gets_an_error_a_hint_and_exit_code_2(console):
     assert "exit=2" in screen
     screen = term.type("concentrator data m-0001 --kind weekly; echo exit=$?")
     assert "exit=2" in screen and "weekly" in screen
+
+
+def test_whoami_is_the_session_not_user(console):
+    """Issue 12: USER=fieldeng in this shell; who asks is the session's operator."""
+    rig, term = console
+    screen = term.type("concentrator whoami")
+    assert [line.split()[-1] for line in screen.splitlines() if line.startswith("operator")] \
+        == ["admin"]
+    assert "fieldeng" not in screen and "/dev/pts/" in screen
+    screen = term.type("concentrator logs --category login --operator admin")
+    assert "admin logged in from console tty /dev/pts/" in screen.replace("\n", "")
 
 
 def test_help_fits_the_terminal(console):

@@ -9,7 +9,9 @@ from gateway.ops.dispatch import Operations
 from gateway.ops.table import BY_NAME, OPS
 from upstream import handlers as interface
 
-PERMISSIONS = {"data", "archive", "parameters", "control", "clock", "users", "maintenance"}
+# the groups a role grants, and "session": everyone's (login, logout, whoami)
+PERMISSIONS = {"data", "archive", "parameters", "control", "clock", "users", "maintenance",
+               "session"}
 
 
 def test_every_op_has_exactly_one_row_and_a_handler():

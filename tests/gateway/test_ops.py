@@ -20,7 +20,9 @@ MQTT_OPS = {"ping", "read", "recall", "time.get", "time.set", "time.sync_meters"
             "meters.list", "meters.add", "meters.update", "meters.remove", "params.get",
             "params.set", "control", "events.query", "logs.query", "diag", "reset",
             "meter.params.get", "meter.params.set",
-            "upgrade.begin", "upgrade.status", "upgrade.apply", "upgrade.abort"}
+            "upgrade.begin", "upgrade.status", "upgrade.apply", "upgrade.abort",
+            "users.list", "users.add", "users.update", "users.remove", "roles.list", "roles.set",
+            "roles.remove"}
 
 
 def oracle(sim, q, ts):
@@ -32,9 +34,9 @@ def oracle(sim, q, ts):
 def test_ops_signatures_and_slow_ones(gw):
     h = gw.h
     assert h.ops() == MQTT_OPS == set(op.name for op in OPS if not op.console_only)
-    assert set(op for op in MQTT_OPS if h.needs_signature(op)) == {"control", "reset", "params.set",
-                                                                   "upgrade.apply",
-                                                                   "meter.params.set"}
+    assert set(op for op in MQTT_OPS if h.needs_signature(op)) == {
+        "control", "reset", "params.set", "upgrade.apply", "meter.params.set", "users.add",
+        "users.update", "users.remove", "roles.set", "roles.remove"}
     assert set(op for op in MQTT_OPS if h.slow(op)) == {"read", "control", "time.sync_meters",
                                                        "freeze", "recall", "upgrade.apply",
                                                        "meter.params.get", "meter.params.set"}
@@ -54,16 +56,19 @@ def test_unknown_op_and_malformed_args(gw):
     assert err.code == "bad_request" and "takes none" in err.message
 
 
-def test_every_call_is_in_the_operation_log(gw):
+def test_every_call_that_changes_or_controls_is_in_the_operation_log(gw):
+    """Issue 12: queries that only look are logged only when log.queries asks."""
     gw.call("ping")
     gw.error("read", {"meters": ["m-0404"]})
+    gw.call("params.set", {"values": {"log.queries": True}})
     gw.call("ping", meta={"source": "console", "user": "alice"})
     logs = [r for r in gw.b.store.logs("operation") if r["message"].startswith("command")]
     assert [r["message"] for r in logs] == [
-        "command ping from mqtt: ok", "command read from mqtt: unknown_meter",
+        "command read from mqtt: unknown_meter", "command params.set from mqtt: ok",
         "command ping from console:alice: ok"]
-    assert logs[1]["detail"] == {"op": "read", "source": "mqtt", "ok": False, "id": "c1",
-                                 "code": "unknown_meter"}
+    assert logs[0]["detail"] == {"op": "read", "source": "mqtt", "ok": False, "id": "c1",
+                                 "code": "unknown_meter", "where": "mqtt",
+                                 "args": {"meters": ["m-0404"]}}
 
 
 # ------------------------------------------------------------- ping, time

@@ -154,8 +154,13 @@ def test_reset_data_needs_confirm_and_keeps_the_state(gw):
     store = gw.b.store
     assert store.count("realtime") == store.count("hourly") == 0
     assert store.events() == [] and store.outbox_depth() == (0, None)
-    assert [r["message"] for r in store.logs("modification")] == ["stored data reset by mqtt"]
-    assert [r["message"] for r in store.logs("operation")] == ["command reset from mqtt: ok"]
+    assert [r["message"] for r in store.logs("modification")][-1] == "stored data reset by mqtt"
+    # the five logs are kept: no operation deletes them (issue 12)
+    assert [r["message"] for r in store.logs("operation") if r["message"].startswith("command")] \
+        == ["command read from mqtt: ok", "command reset from mqtt: bad_request",
+            "command reset from mqtt: bad_request", "command reset from mqtt: ok"]
+    (read,) = [r for r in store.logs("acquisition") if r["detail"]["what"] == "read command"]
+    assert read["detail"]["count"] == 9 == read["detail"]["good"] + read["detail"]["failed"]
     assert store.get_state("scheduler.last") == seq_state
     assert store.get_state("uplink.seq") == 41
     assert store.integrity_check() == "ok"

@@ -72,10 +72,13 @@ def concentrator(*args, **kw):
     return [sys.executable, "-m", "gateway"] + list(args)
 
 
-def console(config, *args, ok=True):
-    """A console command as its own process; (exit code, stdout, stderr)."""
+def console(config, *args, ok=True, input=None):
+    """A console command as its own process; (exit code, stdout, stderr).  Its
+    session file (concentrator login) is kept beside the configuration."""
     p = subprocess.run(concentrator(*args), capture_output=True, text=True, timeout=120, cwd=ROOT,
-                       env=dict(os.environ, CONCENTRATOR_CONFIG=config))
+                       input=input, env=dict(os.environ, CONCENTRATOR_CONFIG=config,
+                                             CONCENTRATOR_SESSIONS=os.path.join(
+                                                 os.path.dirname(config), "sessions")))
     if ok:
         assert p.returncode == 0, (args, p.stdout, p.stderr)
     return p.returncode, p.stdout, p.stderr
@@ -166,8 +169,14 @@ def test_the_agent_as_a_process_with_its_console_and_a_master_station(tmp_path, 
          for a, p, port, k, r in METERS], now=time.time() - 3 * 86400)
     master = Master(broker.port, "e2e")
     notify = Notify(os.path.join(tmp, "notify.sock"))
+    # the first super administrator, made on the board before the first start; no session
+    # for anyone before that
+    console(config, "users", "init", "root", input="e2e-root-pass\ne2e-root-pass\n")
     agent = start_agent(tmp, config, notify)
     try:
+        code, _, err = console(config, "meters", "list", ok=False)
+        assert code == 1 and "log in first: concentrator login NAME" in err
+        console(config, "login", "root", input="e2e-root-pass\n")
         # status and the archive through the running agent
         _, out, err = console(config, "status", "--json")
         st = js(out)

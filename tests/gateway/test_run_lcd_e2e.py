@@ -50,6 +50,8 @@ def test_keys_in_the_fifo_move_the_screen_of_the_running_agent(tmp_path):
         f.write(config_text(tmp))
     _, out, _ = console(config, "run", "--check")
     assert "good" in out
+    console(config, "users", "init", "root", input="lcd-root-pass\nlcd-root-pass\n")
+    console(config, "login", "root", input="lcd-root-pass\n")
     agent = start_agent(tmp, config, Notify(os.path.join(tmp, "notify.sock")))
     try:
         assert wait_for(lambda: framebuffer(tmp) != BLANK)           # the home screen

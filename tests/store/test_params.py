@@ -136,7 +136,7 @@ def test_without_a_quantity_validator_only_the_form_is_checked(tmp_path):
 @pytest.mark.parametrize("key, words", [
     ("plan.realtime_intervall_min", "did you mean plan.realtime_interval_min"),
     ("retention.hourly", "did you mean retention.hourly_days"),
-    ("zzz", "parameters are catchup.*, clock.*, freeze.*, health.*"),
+    ("zzz", "parameters are access.*, catchup.*, clock.*, freeze.*, health.*"),
 ])
 def test_unknown_keys_suggest_close_matches(params, key, words):
     with pytest.raises(ParamsError) as info:
