@@ -61,7 +61,7 @@ def test_address_and_master_port_apply_after_a_restart(tmp_path):
         broker.stop()
     logged = [r["message"] for r in rig_logs(rig)]
     assert [m for m in logged if "terminal.address" in m] == [
-        "parameters changed by console:console: terminal.address, uplink.port"] * 2, logged
+        "parameters changed by console:admin: terminal.address, uplink.port"] * 2, logged
 
 
 def rig_logs(rig):
