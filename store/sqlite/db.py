@@ -81,10 +81,12 @@ class _Connection:
     """One thread's connection, closed when the thread ends (its thread-local
     data, the one strong reference, goes then) or when the store closes."""
 
-    __slots__ = ("conn", "__weakref__")
+    __slots__ = ("conn", "owner", "stale", "__weakref__")
 
     def __init__(self, conn):
         self.conn = conn
+        self.owner = threading.current_thread()
+        self.stale = False          # the store was closed: the owner closes it at its next use
 
     def __del__(self):
         try:
@@ -113,6 +115,12 @@ class Database:
     # ----------------------------------------------------------- connections
     def connect(self):
         held = getattr(self._local, "conn", None)
+        if held is not None and held.stale:
+            try:
+                held.conn.close()
+            except sqlite3.Error:
+                pass
+            held = None
         if held is None:
             c = sqlite3.connect(self.path, isolation_level=None, timeout=30,
                                 check_same_thread=False)
@@ -171,14 +179,20 @@ class Database:
                 log.exception("store on_commit listener %r failed", callback)
 
     def close(self):
+        """Close the connections of this thread and of threads that have ended.
+        A connection another live thread holds is never closed under it (SQLite
+        would free what that thread is stepping through): it closes when that
+        thread ends or at its next use, which opens a fresh one."""
+        me = threading.current_thread()
         with self._lock:
             for held in list(self._all):
-                try:
-                    held.conn.close()
-                except sqlite3.Error:
-                    pass
-            self._all = weakref.WeakSet()
-        self._local = threading.local()
+                held.stale = True
+                if held.owner is me or not held.owner.is_alive():
+                    try:
+                        held.conn.close()
+                    except sqlite3.Error:
+                        pass
+                    self._all.discard(held)
 
     def open_connections(self):
         """How many connections of this store are open (one per thread that used it)."""
