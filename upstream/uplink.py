@@ -22,6 +22,7 @@ import threading
 from upstream.commands import CommandProcessor
 from upstream.forwarder import Forwarder
 from upstream.payload import PayloadBuilder, iso
+from upstream.replies import ReplyOutbox
 from upstream.session import Session
 
 log = logging.getLogger(__name__)
@@ -43,13 +44,17 @@ class Uplink:
         self.builder = PayloadBuilder(settings, tz_offset, addresses)
         self.forwarder = Forwarder(settings, store, self.session, self.builder, clock)
         self._unlisten = None
-        self.commands = CommandProcessor(settings, handlers, store, clock, self._send_reply)
+        self.replies = ReplyOutbox(self.session, settings.topic("reply"),
+                                   on_overflow=self._outbox_overflow)
+        self.commands = CommandProcessor(settings, handlers, store, clock, self._send_reply,
+                                         room=self.replies.wait_room)
         self._stop = threading.Event()
         self._status_thread = None
 
     # ------------------------------------------------------------- life
     def start(self):
         self._unlisten = self.store.on_commit(self.forwarder.poke)
+        self.replies.start()
         self.commands.start()
         self.forwarder.start()
         self.session.start()
@@ -63,14 +68,18 @@ class Uplink:
             self._unlisten = None
         self.forwarder.stop(timeout)
         self.commands.stop(timeout)
+        self.replies.flush()            # what paho takes now still goes before offline
+        self.replies.stop(timeout)
         self.session.stop(timeout)
 
     # --------------------------------------------------------- messages
     def _on_up(self):
         self.forwarder.poke()
+        self.replies.poke()
 
     def _on_published(self, mid):
         self.forwarder.published(mid)
+        self.replies.poke()
 
     def _on_message(self, message):
         topic = message.topic
@@ -106,10 +115,13 @@ class Uplink:
             log.exception("uplink: chunk %s/%s failed", transfer, index)
 
     def _send_reply(self, text, response):
-        data = text.encode("utf-8")
-        self.session.publish(self.s.topic("reply"), data, qos=1)
-        if response and response.get("topic"):
-            self.session.publish(response["topic"], data, qos=1, response=response)
+        self.replies.put(text.encode("utf-8"), response)
+
+    def _outbox_overflow(self, dropped):
+        """Replies were dropped for want of room (upstream.replies): one event."""
+        self.store.put_event(self.clock.time(), "outbox_overflow", "warning", None,
+                             {"what": "replies", "dropped": dropped,
+                              "hint": "send the same command id again to get its stored reply"})
 
     # -------------------------------------------------------- heartbeat
     def status_payload(self):
@@ -120,7 +132,8 @@ class Uplink:
         return body
 
     def status(self):
-        return dict(self.session.status(), **self.forwarder.status())
+        return dict(self.session.status(), **dict(self.forwarder.status(),
+                                                  **self.replies.status()))
 
     def _heartbeat(self):
         from upstream import jsonexact
