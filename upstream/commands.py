@@ -145,6 +145,7 @@ class CommandProcessor:
     def process(self, payload, response=None):
         """Handle one command message end to end (also usable synchronously)."""
         self.counters["received"] += 1
+        self.s.refresh()                       # command_window, allow_unsigned_control: now
         cmd = None
         try:
             cmd = self._decode(payload)

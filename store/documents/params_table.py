@@ -154,6 +154,19 @@ EXTRA = (
 ALL = PARAMS + EXTRA
 BY_KEY = dict((p.key, p) for p in ALL)
 
+# the parameters the running agent takes only when it starts: a change is stored
+# at once and the params.set reply lists it under "restart_needed" (mqtt.md);
+# every other key applies at once (the engine rebuilds its plan on the params'
+# revision, the uplink hears params.set through Params.on_change)
+RESTART = (
+    "store.synchronous",       # the store's connections are opened with it
+    "time.tz_offset_min",      # the agent's clock takes the offset when it starts
+)
+
+
+def needs_restart(key):
+    return key in RESTART
+
 
 def allowed(param):
     """What values ``param`` takes, in words (for messages and ``params get``)."""
