@@ -7,7 +7,7 @@ import argparse
 import importlib
 import sys
 
-BENCHES = ("codecs", "wire", "engine", "uplink")
+BENCHES = ("codecs", "wire", "engine", "uplink", "acks")
 
 
 def main(argv=None):
