@@ -1,6 +1,6 @@
 """`python -m bench [NAME ...] [--write]`: run benchmarks, print, update docs.
 
-Names: codecs (more join as the product grows).  With no name, all run.
+Names: codecs, wire, engine, uplink, acks.  With no name, all run.
 """
 
 import argparse
