@@ -25,7 +25,8 @@ def flood(m, r, n=PER_ROUND, read_every=READ_EVERY, q=("energy.active.import.tot
     ids = []
     for i in range(n):
         if read_every and i % read_every == 0:
-            ids.append(m.command("read", {"meters": ["m-0001"], "q": list(q)},
+            args = {"meters": ["m-0001"], "q": list(q)} if q else {"meters": ["m-0001"]}
+            ids.append(m.command("read", args,
                                  cid="r%d-%d" % (r, i), wait=0))
         else:
             ids.append(m.command("ping", cid="p%d-%d" % (r, i), wait=0))
