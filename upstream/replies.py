@@ -44,6 +44,7 @@ class ReplyOutbox:
         self.wake = threading.Event()
         self.counters = {"replies_sent": 0, "replies_dropped": 0}
         self._episode = 0                         # drops since the queue was last empty
+        self._flushing = threading.Lock()         # one hand on the queue's head at a time
         self._stop = threading.Event()
         self._thread = None
 
@@ -117,6 +118,10 @@ class ReplyOutbox:
 
     def flush(self):
         """Hand queued replies to the session until it refuses one; how many went."""
+        with self._flushing:
+            return self._flush()
+
+    def _flush(self):
         sent = 0
         while True:
             with self.lock:

@@ -76,8 +76,8 @@ class Uplink:
             self._unlisten = None
         self.forwarder.stop(timeout)
         self.commands.stop(timeout)
-        self.replies.flush()            # what paho takes now still goes before offline
         self.replies.stop(timeout)
+        self.replies.flush()            # what paho takes now still goes before offline
         self.session.stop(timeout)
 
     # ------------------------------------------------------- parameters
