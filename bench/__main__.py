@@ -1,13 +1,13 @@
 """`python -m bench [NAME ...] [--write]`: run benchmarks, print, update docs.
 
-Names: codecs (more join as the product grows).  With no name, all run.
+Names: codecs, wire, engine, uplink, acks.  With no name, all run.
 """
 
 import argparse
 import importlib
 import sys
 
-BENCHES = ("codecs", "wire", "engine", "uplink", "scan")
+BENCHES = ("codecs", "wire", "engine", "uplink", "scan", "acks")
 
 
 def main(argv=None):

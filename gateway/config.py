@@ -223,6 +223,38 @@ def load(path, check_devices=True):
     return parse(data, path, check_devices)
 
 
+def warnings(cfg):
+    """What works but is not the safe choice, in words (``run --check`` shows them).
+
+    ``uplink.ack`` is a parameter: the value stored in params.json wins, then
+    the [params] table's, then the default ("broker")."""
+    out = []
+    if cfg.uplink is None or not cfg.uplink.enabled:
+        return out
+    mode = _stored_param(cfg, "uplink.ack") or cfg.params.get("uplink.ack") or "broker"
+    if mode == "broker":
+        out.append('uplink.ack is "broker": a batch leaves the store on the broker\'s PUBACK, '
+                   'so a broker without persistence that crashes loses every batch it had '
+                   'acknowledged and not delivered; set "uplink.ack" = "master" in [params] '
+                   '(or `concentrator params set uplink.ack=master`) and let the master '
+                   'station acknowledge (docs/uplink.md, Acknowledgement modes)')
+    return out
+
+
+def _stored_param(cfg, key):
+    """``key`` as stored in the data directory's params.json when it differs from
+    the default there (then it was set, by [params] on a first start or since)."""
+    path = cfg.data_file("params.json")
+    if not os.path.isfile(path):
+        return None
+    from store import Params, params_table
+    try:
+        value = Params(path, tolerant=True).get(key)
+    except Exception:                    # an unreadable file is the agent's to report
+        return None
+    return None if value == params_table.BY_KEY[key].default else value
+
+
 def parse(data, path="<config>", check_devices=True):
     def err(message):
         raise ConfigError("%s: %s" % (path, message))

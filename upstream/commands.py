@@ -39,6 +39,7 @@ ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}\Z")
 ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})\Z")
 KEEP_REPLIES = 7 * 86400
 ACCEPT_AFTER = 2.0
+QUEUE_MAX = 100          # commands waiting; one more is refused with busy
 # error codes that mean the command was refused (not that it failed on the way):
 # each raises command_rejected (mqtt.md, Limits and Command authentication)
 REFUSALS = ("bad_request", "unknown_op", "unauthorized", "replayed", "expired", "unknown_meter",
@@ -75,17 +76,21 @@ def parse_iso(text):
 
 
 class CommandProcessor:
-    def __init__(self, settings, handlers, store, clock, send_reply):
-        """``send_reply(reply dict, response)`` publishes one reply (``response``:
-        the MQTT 5 response topic and correlation data, or None)."""
+    def __init__(self, settings, handlers, store, clock, send_reply, room=None):
+        """``send_reply(reply text, response)`` publishes one reply (``response``:
+        the MQTT 5 response topic and correlation data, or None); ``room(stop)``
+        blocks until the replies' queue can take more (upstream.replies)."""
         self.s = settings
         self.handlers = handlers
         self.store = store
         self.clock = clock
         self.send_reply = send_reply
-        self.queue = queue.Queue(maxsize=100)
+        self.queue = queue.Queue(maxsize=QUEUE_MAX)
+        self.room = room
         self._stop = threading.Event()
         self._thread = None
+        self._work = queue.Queue(maxsize=1)     # the one slow command running, to its thread
+        self._worker = None
         self.counters = {"received": 0, "rejected": 0, "executed": 0, "duplicates": 0,
                          "busy": 0}
         self.running = set()
@@ -114,14 +119,22 @@ class CommandProcessor:
 
     def stop(self, timeout=5):
         self._stop.set()
-        self.queue.put((None, None))
-        if self._thread is not None:
-            self._thread.join(timeout)
+        try:
+            self.queue.put_nowait((None, None))
+        except queue.Full:
+            pass                               # the loop sees _stop after this command
+        if self._worker is not None:
+            self._work.put(None)
+        for t in (self._thread, self._worker):
+            if t is not None:
+                t.join(timeout)
 
     def _run(self):
         while not self._stop.is_set():
+            if self.room is not None:
+                self.room(self._stop)          # replies leave before more are made
             payload, response = self.queue.get()
-            if payload is None:
+            if payload is None or self._stop.is_set():
                 break
             try:
                 self.process(payload, response)
@@ -132,6 +145,7 @@ class CommandProcessor:
     def process(self, payload, response=None):
         """Handle one command message end to end (also usable synchronously)."""
         self.counters["received"] += 1
+        self.s.refresh()                       # command_window, allow_unsigned_control: now
         cmd = None
         try:
             cmd = self._decode(payload)
@@ -241,8 +255,7 @@ class CommandProcessor:
                 done.set()                     # never leave the command waiting
 
         if self.handlers.slow(op, args):
-            t = threading.Thread(target=work, name="cmd-" + op, daemon=True)
-            t.start()
+            self._slow(work)
             if not done.wait(ACCEPT_AFTER):
                 self._reply({"id": cmd["id"], "ok": True, "accepted": True}, response)
                 done.wait()
@@ -264,6 +277,22 @@ class CommandProcessor:
         text = limits.bound_reply(reply, jsonexact.dumps)
         self.store.command_put(cmd["id"], self.clock.time(), digest, text)
         self._reply(reply, response, raw=text)
+
+    def _slow(self, work):
+        """Run ``work`` on the one long-lived thread for slow commands (commands
+        run one at a time: a thread, and its store connection, per command
+        only churned memory)."""
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work_loop, name="cmd-slow", daemon=True)
+            self._worker.start()
+        self._work.put(work)
+
+    def _work_loop(self):
+        while True:
+            work = self._work.get()
+            if work is None:
+                break
+            work()
 
     def _reject(self, cmd, err, response):
         self.counters["rejected"] += 1

@@ -67,7 +67,7 @@ class Session:
                             protocol=mqtt.MQTTv311, clean_session=False,
                             reconnect_on_failure=False)
         c.max_queued_messages_set(s.max_queued)
-        c.max_inflight_messages_set(max(s.inflight, 20))
+        c.max_inflight_messages_set(max(s.inflight, 20))      # apply_settings follows changes
         if s.username:
             c.username_pw_set(s.username, s.password or None)
         if s.tls:
@@ -83,6 +83,16 @@ class Session:
         c.on_publish = self._on_publish
         c.on_message = self._on_message
         return c
+
+    def apply_settings(self):
+        """``uplink.inflight`` changed while running: paho may keep as many in flight.
+        paho takes a new cap only between connections; meanwhile it queues what
+        is over its cap and sends it as PUBACKs come (the forwarder's window,
+        which is what ``uplink.inflight`` bounds, follows at once)."""
+        try:
+            self.client.max_inflight_messages_set(max(self.s.inflight, 20))
+        except RuntimeError:
+            pass                       # connected: _reconnect sets it
 
     def _state(self, state):
         body = {"state": state, "ts": self._iso()}
@@ -168,6 +178,7 @@ class Session:
                     self._connect()
                     first = False
                 else:
+                    self.apply_settings()
                     self.client.reconnect()
             except ssl.SSLError as err:
                 self.last_error = ("TLS handshake with %s:%d failed: %s (check uplink.tls_ca and "

@@ -19,9 +19,11 @@ import json
 import logging
 import threading
 
+from upstream import jsonexact
 from upstream.commands import CommandProcessor
 from upstream.forwarder import Forwarder
 from upstream.payload import PayloadBuilder, iso
+from upstream.replies import ReplyOutbox
 from upstream.session import Session
 
 log = logging.getLogger(__name__)
@@ -43,13 +45,20 @@ class Uplink:
         self.builder = PayloadBuilder(settings, tz_offset, addresses)
         self.forwarder = Forwarder(settings, store, self.session, self.builder, clock)
         self._unlisten = None
-        self.commands = CommandProcessor(settings, handlers, store, clock, self._send_reply)
+        self.replies = ReplyOutbox(self.session, settings.topic("reply"),
+                                   on_overflow=self._outbox_overflow)
+        self.commands = CommandProcessor(settings, handlers, store, clock, self._send_reply,
+                                         room=self.replies.wait_room)
         self._stop = threading.Event()
+        self._beat = threading.Event()        # wakes the heartbeat: a parameter changed, or stop
         self._status_thread = None
+        self._params_listener = None
 
     # ------------------------------------------------------------- life
     def start(self):
+        self._listen_params()
         self._unlisten = self.store.on_commit(self.forwarder.poke)
+        self.replies.start()
         self.commands.start()
         self.forwarder.start()
         self.session.start()
@@ -58,19 +67,65 @@ class Uplink:
 
     def stop(self, timeout=5):
         self._stop.set()
+        self._wake_heartbeat()
+        self._unlisten_params()
+        if self._status_thread is not None:
+            self._status_thread.join(timeout)
         if self._unlisten is not None:
             self._unlisten()
             self._unlisten = None
         self.forwarder.stop(timeout)
         self.commands.stop(timeout)
+        self.replies.stop(timeout)
+        self.replies.flush()            # what paho takes now still goes before offline
         self.session.stop(timeout)
+
+    # ------------------------------------------------------- parameters
+    def _listen_params(self):
+        """Hear ``params.set`` at once (``Params.on_change``, chained to any listener
+        already there): the uplink.* parameters apply at once, not at the next pass."""
+        params = self.s.params
+        if params is None or not hasattr(params, "on_change"):
+            return
+        before = params.on_change
+
+        def changed(changes):
+            if before is not None:
+                before(changes)
+            self.settings_changed(changes)
+        self._params_listener = (params, before, changed)
+        params.on_change = changed
+
+    def _unlisten_params(self):
+        if self._params_listener is not None:
+            params, before, mine = self._params_listener
+            if params.on_change is mine:
+                params.on_change = before
+            self._params_listener = None
+
+    def settings_changed(self, changes=None):
+        """Parameters changed: take the uplink.* ones now and wake every part
+        that schedules by them (heartbeat, forwarder, replies)."""
+        if changes is not None and not any(k.startswith("uplink.") for k in changes):
+            return
+        self.s.refresh()
+        self.session.apply_settings()
+        self.forwarder.poke()
+        self.replies.poke()
+        self._wake_heartbeat()
+
+    def _wake_heartbeat(self):
+        self._beat.set()
+        self.clock.notify()
 
     # --------------------------------------------------------- messages
     def _on_up(self):
         self.forwarder.poke()
+        self.replies.poke()
 
     def _on_published(self, mid):
         self.forwarder.published(mid)
+        self.replies.poke()
 
     def _on_message(self, message):
         topic = message.topic
@@ -106,10 +161,13 @@ class Uplink:
             log.exception("uplink: chunk %s/%s failed", transfer, index)
 
     def _send_reply(self, text, response):
-        data = text.encode("utf-8")
-        self.session.publish(self.s.topic("reply"), data, qos=1)
-        if response and response.get("topic"):
-            self.session.publish(response["topic"], data, qos=1, response=response)
+        self.replies.put(text.encode("utf-8"), response)
+
+    def _outbox_overflow(self, dropped):
+        """Replies were dropped for want of room (upstream.replies): one event."""
+        self.store.put_event(self.clock.time(), "outbox_overflow", "warning", None,
+                             {"what": "replies", "dropped": dropped,
+                              "hint": "send the same command id again to get its stored reply"})
 
     # -------------------------------------------------------- heartbeat
     def status_payload(self):
@@ -120,11 +178,22 @@ class Uplink:
         return body
 
     def status(self):
-        return dict(self.session.status(), **self.forwarder.status())
+        return dict(self.session.status(), ack=self.s.ack, **dict(self.forwarder.status(),
+                                                  **self.replies.status()))
 
     def _heartbeat(self):
-        from upstream import jsonexact
-        while not self._stop.wait(self.s.status_interval):
+        """A status every ``uplink.status_interval`` seconds of the injected
+        clock, counted from the last one; a changed interval applies at once
+        (a shorter one that has passed already sends now)."""
+        last = self.clock.monotonic()
+        while not self._stop.is_set():
+            self._beat.clear()
+            self.s.refresh()
+            left = last + self.s.status_interval - self.clock.monotonic()
+            if left > 0:
+                self.clock.wait(self._beat, left)
+                continue                       # time came, or news: look again
+            last = self.clock.monotonic()
             if self.session.up:
                 try:
                     self.session.publish(self.s.topic("status"),

@@ -124,3 +124,6 @@ def set_(assignments, as_json, config_path):
     for line in fields([(k, "%s -> %s" % (_shown(c["old"]), _shown(c["new"])))
                         for k, c in changed.items()]):
         click.echo(line)
+    if result.get("restart_needed"):
+        click.echo("applies after a restart: %s" % ", ".join(result["restart_needed"]))
+        click.echo("  systemctl restart concentrator")

@@ -9,6 +9,7 @@ import click
 
 from gateway.cli.common import config_option, fail
 from gateway.config import ConfigError, load
+from gateway.config import warnings as config_warnings
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
           "error": logging.ERROR}
@@ -77,6 +78,8 @@ def run(config_path, log_level, check):
         click.echo("%s: good (%d port(s)%s, %d declared meter(s), uplink %s)" % (
             cfg.path, len(cfg.ports), " and a radio" if cfg.radio else "", len(cfg.meters),
             "to %s:%s" % (cfg.uplink.host, cfg.uplink.port) if cfg.uplink.enabled else "disabled"))
+        for warning in config_warnings(cfg):
+            click.echo("warning: %s" % warning, err=True)
         return
     setup_logging(log_level or cfg.concentrator["log_level"])
     code = run_agent(cfg)

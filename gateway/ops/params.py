@@ -7,7 +7,7 @@ secret values are shown as "***" there.
 """
 
 from gateway.ops.args import bad, check_args, from_store_error
-from store import StoreError
+from store import StoreError, params_table
 
 # parameters whose values are secrets: shown as "***" in events and logs
 SECRET_MARKS = ("key", "password", "secret", "token")
@@ -40,7 +40,9 @@ class ParamsOps:
 
     def op_params_set(self, args, meta):
         """``values``: {key: value}, all checked before any is stored; the
-        pairs may also be the args themselves.  Result: the changes."""
+        pairs may also be the args themselves.  Result: the changes, and
+        ``restart_needed`` (the changed keys the agent takes only when it
+        starts, params_table.RESTART) when there are any."""
         args = args if args is not None else {}
         if not isinstance(args, dict):
             raise bad("args", args, "an object of named arguments", "is not an object")
@@ -54,8 +56,12 @@ class ParamsOps:
             raise from_store_error(err) from err
         self._params_changed(meta, changes)
         shown = self._shown_param
-        return {"changed": dict((k, {"old": shown(k, o), "new": shown(k, n)})
-                                for k, (o, n) in sorted(changes.items()))}
+        result = {"changed": dict((k, {"old": shown(k, o), "new": shown(k, n)})
+                                  for k, (o, n) in sorted(changes.items()))}
+        restart = sorted(k for k in changes if params_table.needs_restart(k))
+        if restart:
+            result["restart_needed"] = restart
+        return result
 
     @staticmethod
     def _shown_param(key, value):

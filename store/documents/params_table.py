@@ -162,13 +162,12 @@ EXTRA = (
 
 # values of the configuration file that the LCD, the console and the master station may change:
 # empty (0) = the file's; read when the agent starts, so a change applies after a restart
-RESTART = (
+OVERRIDES = (
     P("terminal.address", "str", "", Regex(r"(|[A-Za-z0-9_-]{1,32})\Z", "1-32 of A-Z a-z 0-9 _ -, or empty"),
       "the concentrator's address (its id in the MQTT topics and on the screens); empty = [concentrator] id; after a restart"),
     P("uplink.host", "str", "", _HOST, "the master station's broker; empty = [uplink] host; after a restart"),
     P("uplink.port", "int", 0, Range(0, 65535), "the broker's port; 0 = [uplink] port; after a restart"),
 )
-RESTART_KEYS = tuple(p.key for p in RESTART)
 
 # operators, sessions and the five logs (gateway.auth, docs/operator-guide.md "Operators")
 _NAME = Regex(r"[A-Za-z0-9_.\-]{1,32}\Z", "a role name")
@@ -184,8 +183,21 @@ ACCESS = (
     P("log.max_rows", "int", 100000, Range(100, 10000000), "rows each log keeps at most (the oldest go first)"),
 )
 
-ALL = PARAMS + EXTRA + ACCESS + RESTART
+ALL = PARAMS + EXTRA + ACCESS + OVERRIDES
 BY_KEY = dict((p.key, p) for p in ALL)
+
+# the parameters the running agent takes only when it starts: a change is stored
+# at once and the params.set reply lists it under "restart_needed" (mqtt.md);
+# every other key applies at once (the engine rebuilds its plan on the params'
+# revision, the uplink hears params.set through Params.on_change)
+RESTART = (
+    "store.synchronous",       # the store's connections are opened with it
+    "time.tz_offset_min",      # the agent's clock takes the offset when it starts
+) + tuple(p.key for p in OVERRIDES)
+
+
+def needs_restart(key):
+    return key in RESTART
 
 
 def allowed(param):

@@ -90,3 +90,15 @@ def test_offline_params_are_read_and_set_on_the_file(tmp_path):
         assert rig.agent.params.get("health.zero_days") == 5
     finally:
         rig.stop()
+
+
+def test_a_key_taken_at_start_says_so_and_one_that_applies_at_once_does_not(rig):
+    r = run(rig, "params", "set", "store.synchronous=normal", "health.zero_days=4", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["restart_needed"] == ["store.synchronous"]
+    r = run(rig, "params", "set", "store.synchronous=full")
+    lines = fits(r.stdout)
+    assert lines[-2:] == ["applies after a restart: store.synchronous",
+                          "  systemctl restart concentrator"]
+    r = run(rig, "params", "set", "uplink.status_interval=60", "--json")
+    assert "restart_needed" not in json.loads(r.stdout)

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from gateway.cli import cli
 from gateway.config import ConfigError, load
+from tests.gateway.agent_rig import runner
 
 MINIMAL = """
 [concentrator]
@@ -264,3 +265,29 @@ def test_uplink_channel_and_signal_file(tmp_path, dev):
 def test_uplink_link_mistakes(tmp_path, dev, lines, expected):
     text = MINIMAL.replace('host = "mqtt.example.net"', 'host = "m"\n' + lines)
     assert expected in mistake(tmp_path, text, dev)
+
+
+def test_run_check_warns_of_broker_acks_until_the_master_acknowledges(tmp_path, dev):
+    path = write(tmp_path, MINIMAL, dev)
+    result = runner().invoke(cli, ["run", "--config", path, "--check"])
+    assert result.exit_code == 0, result.output
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith('warning: uplink.ack is "broker": ') and \
+        '"uplink.ack" = "master"' in warning
+    path = write(tmp_path, MINIMAL + '\n[params]\n"uplink.ack" = "master"\n', dev)
+    result = runner().invoke(cli, ["run", "--config", path, "--check"])
+    assert result.exit_code == 0 and result.stderr == ""
+    from store import Params                     # set since: the stored value wins
+    os.makedirs(tmp_path / "data", exist_ok=True)
+    Params(str(tmp_path / "data" / "params.json")).set("uplink.ack", "master")
+    path = write(tmp_path, MINIMAL, dev)
+    result = runner().invoke(cli, ["run", "--config", path, "--check"])
+    assert result.stderr == ""
+
+
+def test_the_deployment_file_uses_end_to_end_acks():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    cfg = load(os.path.join(root, "deploy", "concentrator.toml"), check_devices=False)
+    assert cfg.params["uplink.ack"] == "master"
+    from gateway.config import warnings
+    assert warnings(cfg) == []
