@@ -145,6 +145,10 @@ class Port:
         agent is stopping); every later one fails at once."""
         self._stop.set()
 
+    def resume(self):
+        """Transactions again after ``interrupt`` (an engine started anew)."""
+        self._stop.clear()
+
     def _fault(self, err):
         """The line failed: count it, close it, reopen later (with backoff)."""
         self.counters.port.add("port_faults")

@@ -15,6 +15,7 @@ the last one again, and the store keeps one value per boundary anyway.
 
 import logging
 import threading
+import time
 
 from drivers import meters
 from protocols import registry
@@ -34,6 +35,7 @@ CATCHUP_MINUTE = 30 * 60          # hourly catch-up pass at hh:30
 RECHECK_AT = 3600                 # daily re-check of recent daily values at 01:00
 MAINTENANCE_AT = 3 * 3600 + 600   # retention and budget at 03:10
 MARKS_KEY = "scheduler.marks"
+STOP_TIMEOUT = 5.0                # real seconds stop() waits for all threads together
 
 
 class Engine:
@@ -133,23 +135,42 @@ class Engine:
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout=30):
-        """Stop after the transactions on the wire; persist the heartbeat."""
+    def stop(self, timeout=STOP_TIMEOUT):
+        """Stop: the transactions on the wire are cut short (each port's
+        interrupt), every thread is waited for ``timeout`` real seconds in all,
+        whatever the buses do; persist the heartbeat.  A thread still stuck
+        then (a transport that ignores its timeouts) is a daemon, left behind
+        with a warning."""
         self._stopping = True
         self._wake.set()
         for w in self.workers.values():
             w.stop()
         self.clock.notify()
-        for w in self.workers.values():
-            w.join(timeout)
-        if self._thread is not None:
-            self._thread.join(timeout)
+        end = time.monotonic() + timeout
+        threads = list(self.workers.values()) + ([self._thread] if self._thread else [])
+        for t in threads:
+            t.join(max(0.0, end - time.monotonic()))
+        stuck = [t.name for t in threads if t.is_alive()]
+        if stuck:
+            log.warning("stopping: %s still busy after %.0f s; left behind", ", ".join(stuck),
+                        timeout)
         self.store.set_state("engine.alive", int(self.clock.time()))
 
     def alive(self):
-        """The scheduler and every worker thread are running (the watchdog's question)."""
+        """The scheduler and every worker thread are running."""
         return self._thread is not None and self._thread.is_alive() and \
             all(w.is_alive() for w in self.workers.values())
+
+    def stalled(self, bound):
+        """What is not making progress (the watchdog's question): the scheduler
+        or a worker thread dead, or a bus whose worker has been in one job with
+        no transaction finished or begun for ``bound`` seconds.  [] = all well."""
+        out = [] if self._thread is not None and self._thread.is_alive() else ["scheduler"]
+        now = self.clock.monotonic()
+        for name, w in self.workers.items():
+            if not w.is_alive() or not w.progressing(now, bound):
+                out.append("bus " + name)
+        return out
 
     def wake(self):
         self._wake.set()
@@ -333,8 +354,11 @@ class Engine:
         out = {"buses": {}, "queues": {}, "clock": self.timekeeping.status(),
                "outbox": dict(zip(("depth", "oldest"), self.store.outbox_depth())),
                "store": self.store.usage()}
+        unusable = self.health.unusable_buses()
         for name, bus in self.buses.items():
             counters = getattr(bus, "counters", None)
             out["buses"][name] = counters.port.snapshot() if counters else {}
+            if counters:
+                out["buses"][name]["unusable"] = name in unusable
             out["queues"][name] = len(self.queues[name])
         return out
