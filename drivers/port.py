@@ -33,6 +33,7 @@ retries", "bad checksum at byte 18: expected 8AH, got 8BH", "reply from
 address 000000000162".  Counters per port and per meter record every step.
 """
 
+import logging
 import threading
 
 from drivers.counters import CounterSet
@@ -45,6 +46,8 @@ MAX_FRAME = 300     # bytes: longer than any reply of our protocols (M-Bus long 
 STOP_SLICE = 0.5    # seconds: how long one read may wait before the stop flag is looked at
 REOPEN_MIN = 1.0    # seconds before a failed port is opened again, doubling ...
 REOPEN_MAX = 60.0   # ... up to this
+
+log = logging.getLogger(__name__)
 
 
 class PortSettings:
@@ -158,6 +161,8 @@ class Port:
         except Exception:
             pass                      # it is gone already; closing is only tidying
         self._reopen_at = self.clock.monotonic() + self._backoff
+        log.warning("port %s fault: %s; opened again in %d s", self.name, err,
+                    round(self._backoff))
         self._backoff = min(REOPEN_MAX, self._backoff * 2)
 
     def _line_ok(self):

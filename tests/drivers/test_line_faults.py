@@ -178,6 +178,18 @@ def test_a_tcp_converter_that_drops_and_comes_back_is_reopened():
         line.stop()
 
 
+def test_a_device_that_is_not_a_serial_port_is_a_counted_and_logged_fault(caplog):
+    port = Port("bus1", SerialTransport("/dev/null", 2400, "E"), RealClock(),
+                default_settings("dlt645-2007"))
+    with pytest.raises(PortOpenError) as err:
+        transact(port)
+    assert "cannot open /dev/null" in str(err.value)
+    c = port.counters.port
+    assert c.port_faults == 1 and c.last_error == str(err.value)
+    assert any("port bus1 fault: cannot open /dev/null" in r.getMessage()
+               for r in caplog.records if r.levelname == "WARNING")
+
+
 # ------------------------------------------------------------ one master
 def test_a_second_program_cannot_open_a_port_the_agent_owns():
     clock = RealClock()
@@ -193,6 +205,23 @@ def test_a_second_program_cannot_open_a_port_the_agent_owns():
         assert not second.is_open
     finally:
         first.close()
+        line.stop()
+
+
+def test_probe_on_a_port_the_agent_owns_is_refused_with_the_way_through_the_agent():
+    from click.testing import CliRunner
+    from gateway.cli import cli
+    clock = RealClock()
+    line = PtyLine(meter_bus(), clock, baud=2400).start()
+    agents = SerialTransport(line.path, 2400, "E")
+    try:
+        agents.open()
+        r = CliRunner().invoke(cli, ["probe", line.path, "-p", "dlt645-2007", "-a", ADDRESS])
+        assert r.exit_code != 0
+        assert "owned by another program, most likely the running agent" in r.output
+        assert line.engine.bytes_in == 0            # not one byte went on the bus
+    finally:
+        agents.close()
         line.stop()
 
 
