@@ -55,6 +55,9 @@ PORT = {
     "reply_timeout": (float, None, "seconds to the first reply byte (default: the protocol's)"),
     "retries": (int, 2, "retries after a timeout or a bad frame"),
     "silence": (float, None, "seconds of quiet between frames"),
+    "frame_deadline": (float, None, "seconds after the request by which a reply frame must be "
+                                    "complete, whatever arrives (default: the reply timeout plus "
+                                    "the longest frame's wire time)"),
     "trace": (bool, False, "log every frame of this port in hex (debug level)"),
 }
 RADIO = {
@@ -407,6 +410,6 @@ def line_settings(port):
     from drivers.meters import default_settings
     overrides = {"baud": port.baud, "parity": port.parity, "reply_timeout": port.reply_timeout,
                  "silence": port.silence, "retries": port.retries, "echo": port.echo,
-                 "stopbits": port.stopbits}
+                 "stopbits": port.stopbits, "frame_deadline": port.frame_deadline}
     return default_settings(port.protocol, **overrides)
 

@@ -258,3 +258,14 @@ def test_a_device_that_is_not_a_serial_port_is_refused_by_check(tmp_path, device
     assert ("port 'bus1'.device %s is not a serial port (not a terminal device): give the port "
             "itself" % device) in result.output
     assert not os.path.exists(tmp_path / "data")
+
+
+def test_a_port_frame_deadline_reaches_its_line_settings(tmp_path, dev):
+    from gateway.config import line_settings
+    default = load(write(tmp_path, MINIMAL, dev)).ports[0]
+    s = line_settings(default)
+    assert s.frame_deadline is None
+    assert s.frame_time(s.reply_timeout, s.byte_gap) == s.reply_timeout + 300 * 11 / 2400 + \
+        s.byte_gap
+    text = MINIMAL.replace('device = "{dev}"', 'device = "{dev}"\nframe_deadline = 5.0')
+    assert line_settings(load(write(tmp_path, text, dev)).ports[0]).frame_deadline == 5.0
