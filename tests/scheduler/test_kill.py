@@ -31,7 +31,12 @@ def _kill_rounds(tmp_path, rounds, seed):
             if len(seen) >= target:
                 break
         proc.send_signal(signal.SIGKILL)
-        out, err = proc.communicate()
+        # the rest through the same buffered file: communicate() reads the pipe's
+        # descriptor and would skip what the iteration above has buffered already
+        out, err = proc.stdout.read(), proc.stderr.read()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
         assert proc.returncode == -signal.SIGKILL, err.decode()[-2000:]
         lines = (b"".join(seen) + out).decode().split("\n")[:-1]   # the last one may be cut
         for line in lines:
