@@ -35,7 +35,8 @@ CATCHUP_MINUTE = 30 * 60          # hourly catch-up pass at hh:30
 RECHECK_AT = 3600                 # daily re-check of recent daily values at 01:00
 MAINTENANCE_AT = 3 * 3600 + 600   # retention and budget at 03:10
 MARKS_KEY = "scheduler.marks"
-STOP_TIMEOUT = 5.0                # real seconds stop() waits for all threads together
+STOP_TIMEOUT = 5.0                # real seconds stop() waits for the bus workers together
+SCHEDULER_STOP_TIMEOUT = 30.0     # and for the scheduler's pass (store work, no bus)
 
 
 class Engine:
@@ -137,8 +138,9 @@ class Engine:
 
     def stop(self, timeout=STOP_TIMEOUT):
         """Stop: the transactions on the wire are cut short (each port's
-        interrupt), every thread is waited for ``timeout`` real seconds in all,
-        whatever the buses do; persist the heartbeat.  A thread still stuck
+        interrupt), the scheduler's pass is waited for, then the bus workers
+        ``timeout`` real seconds in all, whatever the buses do; persist the
+        heartbeat.  A thread still stuck
         then (a transport that ignores its timeouts) is a daemon, left behind
         with a warning."""
         self._stopping = True
@@ -146,11 +148,14 @@ class Engine:
         for w in self.workers.values():
             w.stop()
         self.clock.notify()
+        if self._thread is not None:
+            # the scheduler never waits on a bus: it ends its pass whatever they do
+            self._thread.join(SCHEDULER_STOP_TIMEOUT)
         end = time.monotonic() + timeout
-        threads = list(self.workers.values()) + ([self._thread] if self._thread else [])
+        threads = list(self.workers.values())
         for t in threads:
             t.join(max(0.0, end - time.monotonic()))
-        stuck = [t.name for t in threads if t.is_alive()]
+        stuck = [t.name for t in threads + [self._thread] if t is not None and t.is_alive()]
         if stuck:
             log.warning("stopping: %s still busy after %.0f s; left behind", ", ".join(stuck),
                         timeout)
