@@ -39,17 +39,8 @@ log = logging.getLogger(__name__)
 PROGRESS_BOUND = 90.0   # seconds without progress before the watchdog is no longer fed
 
 
-NOTIFY_TIMEOUT = 1.0    # seconds a notification may wait for room at the receiver
-
-
 def sd_notify(message):
-    """systemd's notify protocol (no dependency): a datagram to $NOTIFY_SOCKET.
-
-    Never blocks for long: a receiver that does not read (its queue holds
-    net.unix.max_dgram_qlen datagrams, 10 by default) makes the send wait
-    ``NOTIFY_TIMEOUT`` at most, then the message is dropped (False).  A
-    blocking send here held the agent's main thread, so SIGTERM never got
-    to stop it."""
+    """systemd's notify protocol (no dependency): a datagram to $NOTIFY_SOCKET."""
     path = os.environ.get("NOTIFY_SOCKET")
     if not path:
         return False
@@ -57,11 +48,10 @@ def sd_notify(message):
         path = "\0" + path[1:]
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-            s.settimeout(NOTIFY_TIMEOUT)
             s.connect(path)
             s.sendall(message.encode())
         return True
-    except OSError:             # socket.timeout included: the receiver's queue is full
+    except OSError:
         return False
 
 
