@@ -13,7 +13,7 @@ def summary(engine, store, params):
                        "queue": len(engine.queues[name]), "last_error": snap.get("last_error"),
                        "noise_bytes": snap.get("noise_bytes", 0),
                        "port_faults": snap.get("port_faults", 0),
-                       "unusable": name in engine.health.unusable_buses()}
+                       "unusable": name in engine.bus_health.unusable_buses()}
     usage = store.usage()
     offline = sum(1 for conds in engine.health.state.values() if "offline" in conds)
     return {"ports": ports,

@@ -21,6 +21,7 @@ from drivers import meters
 from protocols import registry
 from scheduler import jobs
 from scheduler.acquire import Acquirer
+from scheduler.bus_health import BusHealth
 from scheduler.frozen import READ_WINDOW
 from scheduler.catchup import Catchup
 from scheduler.health import Health
@@ -51,6 +52,7 @@ class Engine:
         self.plan = Plan(params)
         self._params_rev = getattr(params, "revision", None)
         self.health = Health(store, params, clock)
+        self.bus_health = BusHealth(store, clock)
         self.catchup = Catchup(self)
         self.timekeeping = Timekeeping(self)
         self.acquirer = Acquirer(self)
@@ -359,7 +361,7 @@ class Engine:
         out = {"buses": {}, "queues": {}, "clock": self.timekeeping.status(),
                "outbox": dict(zip(("depth", "oldest"), self.store.outbox_depth())),
                "store": self.store.usage()}
-        unusable = self.health.unusable_buses()
+        unusable = self.bus_health.unusable_buses()
         for name, bus in self.buses.items():
             counters = getattr(bus, "counters", None)
             out["buses"][name] = counters.port.snapshot() if counters else {}

@@ -19,11 +19,6 @@ store, so a restart does not raise an episode twice.
 * overload: power above the archive's ``limits.power_max_kw`` -> ``overload``.
 * valve_fault / battery_low: from the meter's status -> ``valve_fault``,
   ``battery_low``.
-
-Buses too: ``BUS_UNUSABLE_AFTER`` jobs in a row on one bus without a single
-completed transaction (noise, a line gone, every meter silent) ->
-``bus_unusable`` with the last error; the next job that completes one ->
-``bus_usable_again``.  Kept in the store under ``health.buses``.
 """
 
 import threading
@@ -39,8 +34,6 @@ SEVERITY = {"offline": "warning", "backwards": "critical", "abnormal": "warning"
             "stopped": "critical", "overload": "warning", "valve_fault": "critical",
             "battery_low": "warning", "clock_deviation": "warning"}
 STATE_KEY = "health"
-BUS_STATE_KEY = "health.buses"
-BUS_UNUSABLE_AFTER = 10           # jobs in a row on a bus without one completed transaction
 
 
 def exact(number):
@@ -61,9 +54,6 @@ class Health:
         self.last = {}                                # (meter, kind, q) -> (ts, Decimal)
         self.daily = {}                               # meter -> [recent daily consumptions]
         self.stopped_since = {}
-        self.buses = store.get_state(BUS_STATE_KEY, {})  # bus -> detail of its bus_unusable
-        self.bus_failures = {}                            # bus -> jobs in a row without a reply
-        self.bus_unusable_after = BUS_UNUSABLE_AFTER
 
     # ------------------------------------------------------------ episodes
     def _set(self, meter, condition, on, detail=None):
@@ -91,32 +81,6 @@ class Health:
     def active(self, meter):
         with self._lock:
             return sorted(self.state.get(meter, {}))
-
-    # ------------------------------------------------------------ buses
-    def bus_done(self, bus, completed, error=None):
-        """A job on ``bus`` ended; ``completed``: a transaction got its reply."""
-        with self._lock:
-            if completed:
-                self.bus_failures[bus] = 0
-                detail = self.buses.pop(bus, None)
-                if detail is None:
-                    return
-                event, severity = "bus_usable_again", "info"
-                detail = {"bus": bus}
-            else:
-                n = self.bus_failures.get(bus, 0) + 1
-                self.bus_failures[bus] = n
-                if n < self.bus_unusable_after or bus in self.buses:
-                    return
-                event, severity = "bus_unusable", "critical"
-                detail = self.buses[bus] = {"bus": bus, "jobs": n,
-                                            "error": str(error)[:200] if error else None}
-            self.store.set_state(BUS_STATE_KEY, self.buses)
-        self.store.put_event(self.clock.time(), event, severity, None, detail)
-
-    def unusable_buses(self):
-        with self._lock:
-            return sorted(self.buses)
 
     # ------------------------------------------------------------ inputs
     def failed(self, meter, error):

@@ -10,7 +10,7 @@ kept until the archive changes.
 Progress (the watchdog's question, ``progressing``): a worker is idle on an
 empty queue, or its port finished or started a transaction within a bound.
 A bus that fails is making progress; one stuck in a transaction is not.
-After each job the engine's health hears whether the bus completed a
+After each job the engine's bus health hears whether the bus completed a
 transaction in it (``bus_unusable`` when none did for a while).
 """
 
@@ -85,8 +85,8 @@ class Worker(threading.Thread):
                 finally:
                     self.current = None
                     if job.meter is not None and not self.stopping:
-                        self.engine.health.bus_done(self.bus_name, self._replies() > replies,
-                                                    job.error)
+                        self.engine.bus_health.done(self.bus_name,
+                                                    self._replies() > replies, job.error)
                     self.engine.job_done(job)
                     self.busy_since = None
         finally:

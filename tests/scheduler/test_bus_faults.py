@@ -7,7 +7,7 @@ import threading
 import time
 
 from bench.harness import T0, Bench
-from scheduler import health
+from scheduler import bus_health
 
 SCENARIO = {"port": [
     {"name": "bus1", "baud": 2400, "noise": 240, "meters": [
@@ -39,7 +39,7 @@ def test_a_noisy_bus_fails_its_jobs_raises_bus_unusable_and_recovers(tmp_path):
         assert len(set(r["ts"] for r in b.store.readings("realtime", mid))) >= 8   # 2 h / 15 min
     raised = events(b, "bus_unusable")
     assert len(raised) == 1 and raised[0]["detail"]["bus"] == "bus1"
-    assert raised[0]["detail"]["jobs"] == health.BUS_UNUSABLE_AFTER
+    assert raised[0]["detail"]["jobs"] == bus_health.BUS_UNUSABLE_AFTER
     assert raised[0]["detail"]["error"].startswith("noise: ")
     assert engine.status()["buses"]["bus1"]["unusable"] is True
     assert engine.status()["buses"]["bus2"]["unusable"] is False

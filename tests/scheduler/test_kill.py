@@ -31,9 +31,10 @@ def _kill_rounds(tmp_path, rounds, seed):
             if len(seen) >= target:
                 break
         proc.send_signal(signal.SIGKILL)
-        # the rest through the same buffered file: communicate() reads the pipe's
-        # descriptor and would skip what the iteration above has buffered already
-        out, err = proc.stdout.read(), proc.stderr.read()
+        # the rest through the same buffered reader: communicate() would read the raw
+        # pipe and skip what the reader had already buffered, cutting a line in two
+        out = proc.stdout.read()
+        err = proc.stderr.read()
         proc.wait()
         proc.stdout.close()
         proc.stderr.close()
