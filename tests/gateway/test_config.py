@@ -245,4 +245,3 @@ port = "bus1"
 """
     message = mistake(tmp_path, text, dev)
     assert "meter[0] and meter[1] have the same id m-0001" in message
-
