@@ -218,4 +218,5 @@ def test_the_watchdog_is_fed_only_while_every_bus_makes_progress(tmp_path, monke
         agent.stopping.set()
         runner.join(BOUND)
         rig.stop()
+        notify.sock.close()
 
