@@ -3,7 +3,10 @@
 import threading
 
 FIELDS = ("requests", "replies", "timeouts", "checksum_errors", "framing_errors",
-          "wrong_address", "meter_errors", "retries", "bytes_out", "bytes_in", "broadcasts")
+          "wrong_address", "meter_errors", "retries", "bytes_out", "bytes_in", "broadcasts",
+          # bytes of attempts that gave no frame; attempts cut by the frame deadline;
+          # line failures (EIO, TCP peer gone, open failed) and reopens after one
+          "noise_bytes", "frame_deadlines", "port_faults", "reopens")
 
 
 class Counters:

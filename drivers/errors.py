@@ -32,6 +32,10 @@ class PortClosedError(DriverError):
     """The port went away while in use (USB adapter unplugged, TCP peer gone)."""
 
 
+class PortStoppedError(DriverError):
+    """The agent is stopping: the transaction was cut short (not the meter's fault)."""
+
+
 class NoReplyError(DriverError):
     """Nothing (valid) came back within the reply timeout, after every retry."""
 

@@ -11,7 +11,9 @@ Interface (style.md "Ports: pyserial")::
 ``serial.serial_for_url``: ``/dev/ttyS1``, ``socket://host:port`` for an
 Ethernet-to-RS485 converter, ``rfc2217://host:port``, ``loop://``.  The
 simulator's in-process line (``sim.lines``) implements the same interface.
-RS485 direction control uses the kernel's RS485 mode
+A device is opened exclusively (pyserial's ``exclusive``: an flock), so a
+second program (``concentrator probe`` while the agent runs) is refused
+instead of becoming a second master on the bus.  RS485 direction control uses the kernel's RS485 mode
 (``serial.rs485.RS485Settings``); pyserial's software RTS toggling is
 unreliable (its own documentation says so) and is not offered.
 """
@@ -69,6 +71,7 @@ class SerialTransport:
             port.stopbits = STOPBITS[self.stopbits]
             port.timeout = 0
             port.write_timeout = 5
+            port.exclusive = True       # one master per bus: a second opener is refused
             if self.rs485:
                 port.rs485_mode = serial.rs485.RS485Settings(**self.rs485)
             port.open()
@@ -87,7 +90,7 @@ class SerialTransport:
     def write(self, data):
         try:
             self.serial.write(data)
-        except (serial.SerialException, OSError) as err:
+        except (serial.SerialException, OSError, termios.error) as err:
             raise PortClosedError("write to %s failed: %s" % (self.url, err), port=self.url,
                                   hint="check the cable or adapter, then restart the port") from err
 
@@ -108,15 +111,15 @@ class SerialTransport:
             s.timeout = 0
             more = s.read(max_bytes - 1) if max_bytes > 1 else b""
             return first + more
-        except (serial.SerialException, OSError) as err:
+        except (serial.SerialException, OSError, termios.error, ValueError) as err:
             raise PortClosedError("read from %s failed: %s" % (self.url, err), port=self.url,
                                   hint="check the cable or adapter, then restart the port") from err
 
     def flush_input(self):
         try:
             self.serial.reset_input_buffer()
-        except (serial.SerialException, OSError):
-            pass  # a socket:// port without data; nothing to flush
+        except (serial.SerialException, OSError, termios.error):
+            pass  # a socket:// port without data; a line gone (EIO) fails at the write
 
 
 def _is_pty(url):
@@ -136,6 +139,10 @@ def _open_hint(url, err):
         return "nothing listens at that address: check the converter's IP and port"
     if "RS485" in text or "rs485" in text:
         return "this device or URL has no kernel RS485 mode: drop the rs485 settings"
+    if "exclusively lock" in text:
+        return ("the port is owned by another program, most likely the running agent: go "
+                "through the agent (`concentrator read`, `concentrator status`) or stop it first "
+                "(systemctl stop concentrator)")
     if "busy" in text.lower():
         return "the port is in use by another program (is the agent running?)"
     return "check the port name or URL and the line settings"

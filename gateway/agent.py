@@ -6,8 +6,11 @@ workers, the radio module, the engine (``power_up`` with the downtime), the
 uplink (``state`` online), the control socket; then systemd READY=1.
 Stop (SIGTERM/SIGINT): the workers finish the transaction on the wire, the
 store commits, the uplink publishes ``state`` offline and disconnects.
-Under systemd with ``WatchdogSec`` the agent pings the watchdog while its
-scheduler is alive.
+Under systemd with ``WatchdogSec`` the agent pings the watchdog only while
+everything makes progress (``stalled``): the scheduler alive, every bus idle
+or finishing transactions (failing ones too) within ``progress_bound``
+seconds, the uplink's loop turning within it.  A bus stuck in one
+transaction stops the pings and systemd restarts the agent.
 """
 
 import copy
@@ -37,6 +40,7 @@ from store import Store
 from upstream.uplink import Uplink
 
 log = logging.getLogger(__name__)
+PROGRESS_BOUND = 90.0   # seconds without progress before the watchdog is no longer fed
 
 
 NOTIFY_TIMEOUT = 0.5            # seconds a message to systemd may wait for room
@@ -129,6 +133,9 @@ class Agent:
         self.lcd = self._lcd()
         self.restart_requested = False
         self.stopped = False
+        self.progress_bound = PROGRESS_BOUND
+        self._uplink_turns = None        # (forwarder passes, when they last changed)
+        self._stalled = []
 
     # ----------------------------------------------------------- assembly
     def _apply_params(self):
@@ -294,12 +301,33 @@ class Agent:
                  "to %s:%d" % (self.uplink_settings.host, self.uplink_settings.port) if self.uplink
                  else "disabled")
 
+    def stalled(self):
+        """What makes no progress within ``progress_bound`` ([] = feed the
+        watchdog): the engine's scheduler and buses, the uplink's loop."""
+        out = self.engine.stalled(self.progress_bound)
+        fwd = self.uplink.forwarder if self.uplink else None
+        if fwd is not None:
+            now = self.clock.monotonic()
+            passes = fwd.passes
+            if self._uplink_turns is None or self._uplink_turns[0] != passes:
+                self._uplink_turns = (passes, now)
+            elif now - self._uplink_turns[1] >= self.progress_bound:
+                out.append("uplink")
+        if out != self._stalled:
+            if out:
+                log.error("no progress for %d s: %s; the watchdog is no longer fed",
+                          self.progress_bound, ", ".join(out))
+            elif self._stalled:
+                log.info("progress again: %s", ", ".join(self._stalled))
+            self._stalled = out
+        return out
+
     def run(self):
         """Run until ``stopping`` is set (the signal handlers set it); pings
-        systemd's watchdog while the scheduler and the workers are alive."""
+        systemd's watchdog while everything makes progress (``stalled``)."""
         watchdog = int(os.environ.get("WATCHDOG_USEC", "0") or 0) / 1e6
         while not self.stopping.wait(watchdog / 2 if watchdog else 1.0):
-            if watchdog and self.engine.alive():
+            if watchdog and not self.stalled():
                 sd_notify("WATCHDOG=1")
             self._save_clock_offset()
             if self.upgrade:

@@ -18,6 +18,7 @@ the file, the key, what was given and what is allowed; the agent does not
 start.  ``docs/operator-guide.md`` lists every key.
 """
 
+import errno
 import os
 import re
 import tomllib
@@ -54,6 +55,9 @@ PORT = {
     "reply_timeout": (float, None, "seconds to the first reply byte (default: the protocol's)"),
     "retries": (int, 2, "retries after a timeout or a bad frame"),
     "silence": (float, None, "seconds of quiet between frames"),
+    "frame_deadline": (float, None, "seconds after the request by which a reply frame must be "
+                                    "complete, whatever arrives (default: the reply timeout plus "
+                                    "the longest frame's wire time)"),
     "trace": (bool, False, "log every frame of this port in hex (debug level)"),
 }
 RADIO = {
@@ -200,6 +204,27 @@ def _device(where, device, err):
     if os.path.isdir(device):
         err("%s.device %s is a directory, not a serial device: give the port itself "
             "(e.g. /dev/ttyS1)" % (where, device))
+    _serial_device(where, device, err)
+
+
+def _serial_device(where, device, err):
+    """``device`` opens and is a terminal (what pyserial needs): /dev/null or a
+    plain file passes the existence check but gives the agent no bus at all."""
+    try:
+        fd = os.open(device, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError as e:
+        if e.errno == errno.EACCES:
+            err("%s.device %s: permission denied: run as root or add the user to the dialout "
+                "group" % (where, device))
+        err("%s.device %s cannot be opened: %s: check the port name (ls /dev/tty*) and the "
+            "adapter" % (where, device, e.strerror))
+    try:
+        tty = os.isatty(fd)
+    finally:
+        os.close(fd)
+    if not tty:
+        err("%s.device %s is not a serial port (not a terminal device): give the port itself "
+            "(ls /dev/ttyS* /dev/ttyUSB*) or a pyserial URL (socket://host:port)" % (where, device))
 
 
 def load(path, check_devices=True):
@@ -441,6 +466,6 @@ def line_settings(port):
     from drivers.meters import default_settings
     overrides = {"baud": port.baud, "parity": port.parity, "reply_timeout": port.reply_timeout,
                  "silence": port.silence, "retries": port.retries, "echo": port.echo,
-                 "stopbits": port.stopbits}
+                 "stopbits": port.stopbits, "frame_deadline": port.frame_deadline}
     return default_settings(port.protocol, **overrides)
 

@@ -10,7 +10,10 @@ def summary(engine, store, params):
         snap = counters.port.snapshot() if counters else {}
         ports[name] = {"requests": snap.get("requests", 0), "replies": snap.get("replies", 0),
                        "timeouts": snap.get("timeouts", 0), "success_rate": snap.get("success_rate"),
-                       "queue": len(engine.queues[name]), "last_error": snap.get("last_error")}
+                       "queue": len(engine.queues[name]), "last_error": snap.get("last_error"),
+                       "noise_bytes": snap.get("noise_bytes", 0),
+                       "port_faults": snap.get("port_faults", 0),
+                       "unusable": name in engine.bus_health.unusable_buses()}
     usage = store.usage()
     offline = sum(1 for conds in engine.health.state.values() if "offline" in conds)
     return {"ports": ports,

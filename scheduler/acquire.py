@@ -9,7 +9,7 @@ boundary (``catchup_failed``).
 
 import logging
 
-from drivers.errors import DriverError, MeterRefusedError, NotSupportedError
+from drivers.errors import DriverError, MeterRefusedError, NotSupportedError, PortStoppedError
 from protocols.core.errors import CodecError
 from scheduler import jobs
 from scheduler.frozen import NotYet, Unavailable, read_frozen
@@ -69,6 +69,9 @@ class Acquirer:
         except Unavailable as err:
             e.health.succeeded(meter["id"])
             e.catchup.unavailable(meter, job.kind, job.boundary, str(err))
+            job.finish(error=err)
+            return
+        except PortStoppedError as err:              # the agent stops: not the meter's doing
             job.finish(error=err)
             return
         except MeterRefusedError as err:

@@ -15,12 +15,14 @@ the last one again, and the store keeps one value per boundary anyway.
 
 import logging
 import threading
+import time
 
 from drivers import meters
 from drivers.radio import broadcast_line
 from protocols import registry
 from scheduler import jobs
 from scheduler.acquire import Acquirer
+from scheduler.bus_health import BusHealth
 from scheduler.frozen import READ_WINDOW
 from scheduler.catchup import Catchup
 from scheduler.health import Health
@@ -36,6 +38,8 @@ CATCHUP_MINUTE = 30 * 60          # hourly catch-up pass at hh:30
 RECHECK_AT = 3600                 # daily re-check of recent daily values at 01:00
 MAINTENANCE_AT = 3 * 3600 + 600   # retention and budget at 03:10
 MARKS_KEY = "scheduler.marks"
+STOP_TIMEOUT = 5.0                # real seconds stop() waits for the bus workers together
+SCHEDULER_STOP_TIMEOUT = 30.0     # and for the scheduler's pass (store work, no bus)
 
 
 class Engine:
@@ -50,6 +54,7 @@ class Engine:
         self.plan = Plan(params)
         self._params_rev = getattr(params, "revision", None)
         self.health = Health(store, params, clock)
+        self.bus_health = BusHealth(store, clock)
         self.catchup = Catchup(self)
         self.timekeeping = Timekeeping(self)
         self.acquirer = Acquirer(self)
@@ -137,23 +142,46 @@ class Engine:
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout=30):
-        """Stop after the transactions on the wire; persist the heartbeat."""
+    def stop(self, timeout=STOP_TIMEOUT):
+        """Stop: the transactions on the wire are cut short (each port's
+        interrupt), the scheduler's pass is waited for, then the bus workers
+        ``timeout`` real seconds in all, whatever the buses do; persist the
+        heartbeat.  A thread still stuck
+        then (a transport that ignores its timeouts) is a daemon, left behind
+        with a warning."""
         self._stopping = True
         self._wake.set()
         for w in self.workers.values():
             w.stop()
         self.clock.notify()
-        for w in self.workers.values():
-            w.join(timeout)
         if self._thread is not None:
-            self._thread.join(timeout)
+            # the scheduler never waits on a bus: it ends its pass whatever they do
+            self._thread.join(SCHEDULER_STOP_TIMEOUT)
+        end = time.monotonic() + timeout
+        threads = list(self.workers.values())
+        for t in threads:
+            t.join(max(0.0, end - time.monotonic()))
+        stuck = [t.name for t in threads + [self._thread] if t is not None and t.is_alive()]
+        if stuck:
+            log.warning("stopping: %s still busy after %.0f s; left behind", ", ".join(stuck),
+                        timeout)
         self.store.set_state("engine.alive", int(self.clock.time()))
 
     def alive(self):
-        """The scheduler and every worker thread are running (the watchdog's question)."""
+        """The scheduler and every worker thread are running."""
         return self._thread is not None and self._thread.is_alive() and \
             all(w.is_alive() for w in self.workers.values())
+
+    def stalled(self, bound):
+        """What is not making progress (the watchdog's question): the scheduler
+        or a worker thread dead, or a bus whose worker has been in one job with
+        no transaction finished or begun for ``bound`` seconds.  [] = all well."""
+        out = [] if self._thread is not None and self._thread.is_alive() else ["scheduler"]
+        now = self.clock.monotonic()
+        for name, w in self.workers.items():
+            if not w.is_alive() or not w.progressing(now, bound):
+                out.append("bus " + name)
+        return out
 
     def wake(self):
         self._wake.set()
@@ -358,8 +386,11 @@ class Engine:
         out = {"buses": {}, "queues": {}, "clock": self.timekeeping.status(),
                "outbox": dict(zip(("depth", "oldest"), self.store.outbox_depth())),
                "store": self.store.usage()}
+        unusable = self.bus_health.unusable_buses()
         for name, bus in self.buses.items():
             counters = getattr(bus, "counters", None)
             out["buses"][name] = counters.port.snapshot() if counters else {}
+            if counters:
+                out["buses"][name]["unusable"] = name in unusable
             out["queues"][name] = len(self.queues[name])
         return out

@@ -6,12 +6,19 @@ A serial bus worker owns a ``drivers.port.Port``; the radio worker owns a
 (``drivers.meters``, chosen by the registry) are made per meter from the
 archive record, its options passed as the session's keyword arguments, and
 kept until the archive changes.
+
+Progress (the watchdog's question, ``progressing``): a worker is idle on an
+empty queue, or its port finished or started a transaction within a bound.
+A bus that fails is making progress; one stuck in a transaction is not.
+After each job the engine's bus health hears whether the bus completed a
+transaction in it (``bus_unusable`` when none did for a while).
 """
 
 import logging
 import threading
 
 from drivers.errors import DriverError
+from drivers.port import Port
 from drivers.radio import RadioChannel, RadioModule
 from drivers.meters import make_session, session_options
 
@@ -30,11 +37,33 @@ class Worker(threading.Thread):
         self.readers = {}
         self.revision = None
         self.radio_ready = False
+        self.port = bus if isinstance(bus, Port) else getattr(bus, "port", None)
+        self.busy_since = None        # clock.monotonic() when the job on the bus began
 
     def stop(self):
+        """Stop after the job on the bus; its transaction is cut short (interrupt)."""
         self.stopping = True
+        if self.port is not None:
+            self.port.interrupt()
         self.queue.ready.set()
         self.engine.clock.notify()
+
+    def progressing(self, now, bound):
+        """Idle, or a transaction finished or began within ``bound`` seconds of ``now``."""
+        since = self.busy_since
+        if since is None:
+            return True
+        if self.port is not None:
+            since = max(since, self.port.progress)
+        return now - since < bound
+
+    def _replies(self):
+        return self.port.counters.port.replies if self.port is not None else 0
+
+    def start(self):
+        if self.port is not None:
+            self.port.resume()        # a port interrupted by an earlier stop
+        super().start()
 
     def run(self):
         clock = self.engine.clock
@@ -46,6 +75,8 @@ class Worker(threading.Thread):
                     clock.wait(self.queue.ready, None if hasattr(clock, "advance") else 1.0)
                     continue
                 self.current = job
+                self.busy_since = clock.monotonic()
+                replies = self._replies()
                 try:
                     self._execute(job)
                 except Exception as err:       # a bug must not kill the bus: log it, go on
@@ -53,7 +84,11 @@ class Worker(threading.Thread):
                     job.finish(error=err)
                 finally:
                     self.current = None
+                    if job.meter is not None and not self.stopping:
+                        self.engine.bus_health.done(self.bus_name,
+                                                    self._replies() > replies, job.error)
                     self.engine.job_done(job)
+                    self.busy_since = None
         finally:
             clock.unregister()
 

@@ -10,7 +10,10 @@ timing of a real bus:
 * local echo (two-wire adapters that hear themselves): the agent's own bytes
   come back first;
 * pacing off: replies are there as soon as the responder has them (fast
-  tests, CPU measurements).
+  tests, CPU measurements);
+* noise (``noise`` bytes per second, e.g. 240): random bytes on the line all
+  the time, as from a chattering meter or a stuck transceiver, mixed with
+  whatever else is on the wire; ``noise = 0`` stops it.
 
 Three carriers share one ``LineEngine``:
 
@@ -23,6 +26,7 @@ Three carriers share one ``LineEngine``:
 """
 
 import os
+import random
 import select
 import socket
 import threading
@@ -34,11 +38,14 @@ BITS_PER_BYTE = 11
 class LineEngine:
     """When each byte is on the wire, both ways (times from the line's clock)."""
 
-    def __init__(self, responder, baud=2400, pacing=True, echo=False):
+    def __init__(self, responder, baud=2400, pacing=True, echo=False, noise=0, seed=0):
         self.responder = responder
         self.baud = baud
         self.pacing = pacing
         self.echo = echo
+        self.noise = noise     # random bytes per second on the line (0: none)
+        self._noise_at = None  # when the next noise byte is complete
+        self._random = random.Random(seed)
         self.rx_end = 0.0      # when the last request byte has fully arrived
         self.tx_free = 0.0     # when the line is free for the next reply byte
         self.out = []          # [(time the chunk is complete, bytes)] in time order
@@ -76,9 +83,26 @@ class LineEngine:
         self.out.sort(key=lambda e: e[0])
         self.bytes_out += len(data)
 
+    def set_noise(self, rate, now):
+        """``rate`` random bytes per second on the line from ``now`` (0: quiet)."""
+        with self.lock:
+            self.noise = rate
+            self._noise_at = now + 1.0 / rate if rate else None
+
+    def _chatter(self, now):
+        # lock held: the noise bytes complete by ``now`` join the queue
+        if not self.noise or self._noise_at is None:
+            return
+        step = 1.0 / self.noise
+        while self._noise_at <= now:
+            self.out.append((self._noise_at, bytes((self._random.randrange(256),))))
+            self._noise_at += step
+        self.out.sort(key=lambda e: e[0])
+
     def due(self, now):
         """Bytes complete on the wire by ``now`` (removed from the queue)."""
         with self.lock:
+            self._chatter(now)
             k = 0
             while k < len(self.out) and self.out[k][0] <= now:
                 k += 1
@@ -90,10 +114,14 @@ class LineEngine:
 
     def next_due(self):
         with self.lock:
-            return self.out[0][0] if self.out else None
+            times = [t for t in (self.out[0][0] if self.out else None,
+                                 self._noise_at if self.noise else None) if t is not None]
+            return min(times) if times else None
 
     def last_due(self):
         with self.lock:
+            if self.noise and self._noise_at is not None:
+                return None            # the line never falls quiet
             return self.out[-1][0] if self.out else None
 
     def clear_output(self):

@@ -10,6 +10,7 @@ line = "pty"                 # pty | tcp   (in-process lines are built by tests)
 baud = 2400
 pacing = true                # 11 bits per byte at `baud`, both ways
 echo = false                 # the line returns the agent's own bytes first
+noise = 0                    # random bytes per second on the line (a chattering meter)
 
   [[port.meter]]             # one meter ...
   protocol = "dlt645-2007"
@@ -47,7 +48,7 @@ from sim.lines import InProcessLine, PtyLine, TcpLine
 from sim.meters import METER_CLASSES
 from sim.radio import RadioModule
 
-PORT_KEYS = {"name", "line", "baud", "pacing", "echo", "tcp_port", "meter", "meters"}
+PORT_KEYS = {"name", "line", "baud", "pacing", "echo", "noise", "tcp_port", "meter", "meters"}
 RADIO_KEYS = {"name", "line", "baud", "pacing", "delay", "loss", "tcp_port", "meter", "meters",
               "master_address", "seed"}
 SERIES_KEYS = {"count", "first_address", "step"}
@@ -160,14 +161,18 @@ def _line(path, where, table, responder, clock, kind_default="pty", inproc=False
     pacing = table.get("pacing", True)
     echo = table.get("echo", False)
     if kind == "pty":
-        return PtyLine(responder, clock, baud=baud, pacing=pacing, echo=echo)
-    if kind == "tcp":
-        return TcpLine(responder, clock, baud=baud, pacing=pacing, echo=echo,
+        line = PtyLine(responder, clock, baud=baud, pacing=pacing, echo=echo)
+    elif kind == "tcp":
+        line = TcpLine(responder, clock, baud=baud, pacing=pacing, echo=echo,
                        port=table.get("tcp_port", 0))
-    if kind == "inproc":
-        return InProcessLine(responder, clock, baud=baud, pacing=pacing, echo=echo,
+    elif kind == "inproc":
+        line = InProcessLine(responder, clock, baud=baud, pacing=pacing, echo=echo,
                              name=table.get("name", "line"))
-    raise AssertionError(kind)
+    else:
+        raise AssertionError(kind)
+    if table.get("noise"):
+        line.engine.set_noise(float(table["noise"]), clock.monotonic())
+    return line
 
 
 def load(path, clock, inproc=False, meter_clock=None):

@@ -168,6 +168,7 @@ EVENTS = {
     "line_loss_abnormal": ("线损异常", "Line loss"),
     "value_implausible": ("数据异常", "Implausible value"),
     "bus_unusable": ("通道故障", "Bus unusable"),
+    "bus_usable_again": ("通道恢复", "Bus back"),
     "disk_full": ("磁盘满", "Disk full"),
     "user_locked": ("用户锁定", "User locked"),
 }

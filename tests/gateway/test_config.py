@@ -24,21 +24,24 @@ host = "mqtt.example.net"
 """
 
 
+# a serial device that exists for the whole module: a pty's terminal side
+# (the check opens the device and asks it is a terminal, as /dev/ttyS1 is)
+_PTY = os.openpty()
+TTY = os.ttyname(_PTY[1])
+
+
 @pytest.fixture
-def dev(tmp_path):
-    """A device path that exists (the check is existence, as for /dev/ttyS1)."""
-    path = tmp_path / "ttyS1"
-    path.write_text("")
-    return str(path)
+def dev():
+    return TTY
 
 
-def write(tmp_path, text, dev="/dev/null"):
+def write(tmp_path, text, dev=TTY):
     path = tmp_path / "concentrator.toml"
     path.write_text(text.replace("{tmp}", str(tmp_path)).replace("{dev}", dev))
     return str(path)
 
 
-def mistake(tmp_path, text, dev="/dev/null"):
+def mistake(tmp_path, text, dev=TTY):
     path = write(tmp_path, text, dev)
     with pytest.raises(ConfigError) as info:
         load(path)
@@ -216,7 +219,7 @@ def test_a_configuration_path_that_is_a_directory_is_named(tmp_path):
 
 def test_a_file_that_is_not_utf8_is_named(tmp_path):
     path = tmp_path / "concentrator.toml"
-    path.write_bytes(MINIMAL.replace("{tmp}", str(tmp_path)).replace("{dev}", "/dev/null")
+    path.write_bytes(MINIMAL.replace("{tmp}", str(tmp_path)).replace("{dev}", TTY)
                      .encode("utf-8") + b'\n# \xc4\xe3\xba\xc3 (GBK)\n')
     with pytest.raises(ConfigError, match="not UTF-8 text .* save the file as UTF-8"):
         load(str(path))

@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from decimal import Decimal
 
@@ -108,7 +109,9 @@ def config_text(tmp, ports, broker_port):
 
 
 class Notify:
-    """The systemd side of sd_notify: a datagram socket collecting messages."""
+    """The systemd side of sd_notify: a datagram socket read all the time, as
+    systemd reads it (a socket read only now and then fills its queue of 10
+    datagrams with watchdog pings)."""
 
     def __init__(self, path):
         self.path = path
@@ -116,16 +119,24 @@ class Notify:
         self.sock.bind(path)
         self.sock.settimeout(0.2)
         self.messages = []
+        self._closed = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
 
-    def wait_for(self, text, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(text in m for m in self.messages):
-                return True
+    def _read(self):
+        while not self._closed.is_set():
             try:
                 self.messages.append(self.sock.recv(4096).decode())
             except socket.timeout:
                 pass
+            except OSError:
+                return
+
+    def wait_for(self, text, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in m for m in list(self.messages)):
+                return True
+            time.sleep(0.05)
         return False
 
 

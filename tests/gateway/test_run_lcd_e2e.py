@@ -12,13 +12,16 @@ from drivers.keys import encode
 from tests.gateway.test_run_e2e import Notify, console, start_agent
 
 BLANK = bytes(3200)
+# bus1: a serial device with no meter on it (a pty's terminal side, open for the module)
+_PTY = os.openpty()
+TTY = os.ttyname(_PTY[1])
 
 
 def config_text(tmp):
     return "\n".join([
         '[concentrator]', 'id = "lcd-e2e"', 'data_dir = "%s/data"' % tmp,
         'socket = "%s/control.sock"' % tmp, '',
-        '[[port]]', 'name = "bus1"', 'device = "/dev/null"', '',
+        '[[port]]', 'name = "bus1"', 'device = "%s"' % TTY, '',
         '[uplink]', 'enabled = false', '',
         '[lcd]', 'display = "%s/fb"' % tmp, 'keys = "%s/keys"' % tmp,
         'width = 160', 'height = 160', 'bpp = 1', 'lang = "en"', ''])
