@@ -38,6 +38,8 @@ ARGS = {
     "meters.export": {}, "params.get": {"keys": ["plan.hourly"]},
     "params.set": {"values": {"health.zero_days": 3}},
     "control": {"meter": "m-0001", "action": "fly"}, "events.query": WIDE,
+    "meter.params.get": {"meter": "m-0404"},
+    "meter.params.set": {"meter": "m-0001", "params": {"fly": 1}},
     "logs.query": dict(WIDE, category="modification"), "diag": {},
     "reset": {"what": "data"},                       # no confirm: refused by the op itself
     "status": {}, "data": {"meter": "m-0001", "kind": "daily"},
