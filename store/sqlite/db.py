@@ -6,7 +6,10 @@
   concentrator boards see often (``store.synchronous = "normal"`` trades
   that for fewer flash writes).
 * ``auto_vacuum=INCREMENTAL``: pages freed by pruning go back to the file
-  system only when pruning asks for it, in bounded steps.
+  system only when pruning asks for it, in bounded steps.  A file made
+  without it (by an early version) is converted once when it is opened
+  (``VACUUM``: it needs as much free space again as the file takes; when
+  that fails the file works on but cannot shrink, and the log says so).
 * ``journal_size_limit`` caps the WAL file left behind after a checkpoint.
 * Reading tables are keyed by one integer that puts time first (see
   ``store.sqlite.codec``), so inserts append at the end of the B-tree and pages fill
@@ -22,6 +25,17 @@ IMMEDIATE`` so two writers queue instead of deadlocking.
 outbox rows (records to go upstream), in the committing thread, after the
 write lock is released -- the uplink's forwarder sleeps until then instead
 of polling.
+
+``watch_budget(bytes, callback)``: after every commit the store compares
+what it takes on flash (the file and its WAL: two ``stat`` calls) with the
+budget and calls ``callback()`` once when it is over, until the next budget
+pass (``fit_budget``) -- the engine runs that pass on its scheduler thread.
+
+A full disk (``SQLITE_FULL``) makes a write raise ``StoreFullError`` (one
+exception with the file and the fix, the transaction rolled back) and calls
+the ``on_full(full, error)`` listeners once when writes start failing
+(``full`` True) and once when one succeeds again (False): the engine reports
+it once, reminds at a bounded rate and says when space is back.
 """
 
 import logging
@@ -77,6 +91,48 @@ class SchemaError(StoreError):
     """The file belongs to a newer version of the product, or is not ours."""
 
 
+class StoreFullError(StoreError):
+    """A write failed because the file system holding the store is full
+    (SQLITE_FULL); the transaction was rolled back."""
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _is_full(err):
+    code = getattr(err, "sqlite_errorcode", None)
+    if code is not None:
+        return code == sqlite3.SQLITE_FULL
+    return "database or disk is full" in str(err)
+
+
+def check_file(path):
+    """Raise SchemaError when ``path`` exists but cannot be this product's
+    store (not a SQLite file, or a newer schema); reads, never writes."""
+    path = str(path)
+    if not os.path.exists(path):
+        return
+    if os.path.isdir(path):
+        raise SchemaError("%s is a directory, not a store file: remove or rename it (the agent "
+                          "makes a new store)" % path, path=path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError as err:
+        raise SchemaError("%s cannot be read: %s: check its permissions" % (path, err.strerror),
+                          path=path) from err
+    if not head:
+        return                                  # empty: made into a new store
+    if not head.startswith(SQLITE_HEADER):
+        raise SchemaError("%s is not a SQLite database (it starts with %r): it is not a "
+                          "concentrator store; move it away (the agent then starts an empty "
+                          "store) or restore a backup" % (path, head[:16]), path=path)
+    version = int.from_bytes(head[60:64], "big")      # PRAGMA user_version
+    if version > VERSION:
+        raise SchemaError("%s has schema version %d, this program knows %d: upgrade the program "
+                          "or restore a backup" % (path, version, VERSION), path=path)
+
+
 class _Connection:
     """One thread's connection, closed when the thread ends (its thread-local
     data, the one strong reference, goes then) or when the store closes."""
@@ -106,6 +162,10 @@ class Database:
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._commit_listeners = []
+        self._full_listeners = []
+        self.full = None              # the error of the first failed write while the disk is full
+        self._budget = None           # (bytes, callback) of watch_budget
+        self._over_signalled = False
         directory = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(directory, exist_ok=True)
         self._migrate()
@@ -134,19 +194,34 @@ class Database:
         handler would make a second writer sleep in milliseconds steps.
         """
         c = self.connect()
-        with self._write_lock:
-            self._local.queued = False
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                yield c
-            except BaseException:
-                c.execute("ROLLBACK")
+        try:
+            with self._write_lock:
                 self._local.queued = False
+                c.execute("BEGIN IMMEDIATE")
+                try:
+                    yield c
+                    c.execute("COMMIT")
+                except BaseException:
+                    self._local.queued = False
+                    if c.in_transaction:      # SQLite may have rolled back already
+                        c.execute("ROLLBACK")
+                    raise
+                queued, self._local.queued = self._local.queued, False
+        except sqlite3.OperationalError as err:
+            if not _is_full(err):
                 raise
-            c.execute("COMMIT")
-            queued, self._local.queued = self._local.queued, False
+            full = StoreFullError(
+                "%s: the file system is full (%s): nothing can be stored until space is freed "
+                "(remove other files there, or lower store.budget_mb)" % (self.path, err),
+                path=self.path)
+            self._set_full(full)
+            raise full from err
+        if self.full is not None:
+            self._set_full(None)
         if queued:
             self._committed()
+        if self._budget is not None:
+            self._check_budget()
 
     # ------------------------------------------------------ notification
     def on_commit(self, callback):
@@ -158,6 +233,46 @@ class Database:
             if callback in self._commit_listeners:
                 self._commit_listeners.remove(callback)
         return remove
+
+    def on_full(self, callback):
+        """Call ``callback(full, error)`` when writes start failing on a full
+        disk (``full`` True, the StoreFullError) and when one succeeds again
+        (False, None); in the writing thread.  Returns a function that removes it."""
+        self._full_listeners.append(callback)
+
+        def remove():
+            if callback in self._full_listeners:
+                self._full_listeners.remove(callback)
+        return remove
+
+    def _set_full(self, error):
+        with self._lock:
+            if (self.full is None) == (error is None):
+                return                  # no change: one call per transition
+            self.full = error
+        for callback in list(self._full_listeners):
+            try:
+                callback(error is not None, error)
+            except Exception:
+                log.exception("store on_full listener %r failed", callback)
+
+    def watch_budget(self, budget_bytes, callback):
+        """After commits, call ``callback()`` once the store takes more than
+        ``budget_bytes`` on flash (file and WAL), and not again until the next
+        ``fit_budget``; ``budget_bytes`` None stops watching."""
+        self._budget = None if budget_bytes is None else (int(budget_bytes), callback)
+        self._over_signalled = False
+
+    def _check_budget(self):
+        watch = self._budget
+        if watch is None or self._over_signalled:
+            return
+        if self.flash_bytes() > watch[0]:
+            self._over_signalled = True
+            try:
+                watch[1]()
+            except Exception:
+                log.exception("store budget callback %r failed", watch[1])
 
     def _queued(self):
         """Inside ``write()``: this transaction adds outbox rows."""
@@ -202,7 +317,11 @@ class Database:
                 raise SchemaError("%s has schema version %d, this program knows %d: upgrade the "
                                   "program or restore a backup" % (self.path, version, VERSION))
             if not fresh and version == 0:
-                raise SchemaError("%s is not a concentrator store (no schema version)" % self.path)
+                raise SchemaError("%s is not a concentrator store (no schema version): move it "
+                                  "away (the agent then starts an empty store) or restore a "
+                                  "backup" % self.path, path=self.path)
+            if not fresh and c.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+                self._convert(c)
             for v in range(version, VERSION):
                 c.execute("BEGIN IMMEDIATE")
                 try:
@@ -214,24 +333,56 @@ class Database:
                     c.execute("ROLLBACK")
                     raise
         except sqlite3.DatabaseError as err:
-            raise SchemaError("%s: %s (not a SQLite store, or damaged: restore a backup)"
-                              % (self.path, err)) from err
+            raise SchemaError("%s: %s (not a SQLite store, or damaged: move it away to start "
+                              "an empty store, or restore a backup)" % (self.path, err),
+                              path=self.path) from err
         finally:
             c.close()
 
+    def _convert(self, c):
+        """A file made without incremental vacuum (an early version): convert
+        it once, so that pruning can give pages back to the file system."""
+        log.info("%s: converting to incremental vacuum (once)", self.path)
+        try:
+            c.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            c.execute("VACUUM")
+        except sqlite3.OperationalError as err:
+            log.warning("%s: cannot convert to incremental vacuum (%s): the store works, but "
+                        "its file will not shrink after pruning until this succeeds at a later "
+                        "start (it needs as much free space as the file takes)", self.path, err)
+
     # -------------------------------------------------------------- size
     def usage(self):
-        """Bytes used by the file (pages in use), free pages, WAL size."""
+        """``bytes``: what the store takes on flash (the file and its WAL, what
+        the budget counts); ``used_bytes`` of pages in use, ``free_bytes`` of
+        free pages (reused before the file grows), ``file_bytes``, ``wal_bytes``."""
         c = self.connect()
         page = c.execute("PRAGMA page_size").fetchone()[0]
         pages = c.execute("PRAGMA page_count").fetchone()[0]
         free = c.execute("PRAGMA freelist_count").fetchone()[0]
-        try:
-            wal = os.path.getsize(self.path + "-wal")
-        except OSError:
-            wal = 0
-        return {"bytes": (pages - free) * page, "file_bytes": pages * page, "free_bytes": free * page,
-                "wal_bytes": wal, "page_size": page}
+        db, wal = self._sizes()
+        return {"bytes": db + wal, "used_bytes": (pages - free) * page, "file_bytes": db,
+                "free_bytes": free * page, "wal_bytes": wal, "page_size": page}
+
+    def used_bytes(self):
+        """Bytes of the pages in use (not free)."""
+        c = self.connect()
+        pages = c.execute("PRAGMA page_count").fetchone()[0]
+        free = c.execute("PRAGMA freelist_count").fetchone()[0]
+        return (pages - free) * c.execute("PRAGMA page_size").fetchone()[0]
+
+    def flash_bytes(self):
+        """What the store takes on the file system: the file and its WAL."""
+        return sum(self._sizes())
+
+    def _sizes(self):
+        out = []
+        for name in (self.path, self.path + "-wal"):
+            try:
+                out.append(os.path.getsize(name))
+            except OSError:
+                out.append(0)
+        return out
 
     def integrity_check(self):
         """PRAGMA integrity_check's first line: "ok", or the first problem (slow: reads every page)."""
