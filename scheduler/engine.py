@@ -18,6 +18,7 @@ import threading
 
 from drivers import meters
 from protocols import registry
+from store import StoreFullError
 from scheduler import jobs
 from scheduler.acquire import Acquirer
 from scheduler.frozen import READ_WINDOW
@@ -25,6 +26,7 @@ from scheduler.catchup import Catchup
 from scheduler.health import Health
 from scheduler.jobs import Job, JobQueue
 from scheduler.plan import FROZEN, Plan
+from scheduler.store_watch import StoreWatch
 from scheduler.timekeeping import Timekeeping
 from scheduler.worker import Worker
 
@@ -51,6 +53,7 @@ class Engine:
         self.catchup = Catchup(self)
         self.timekeeping = Timekeeping(self)
         self.acquirer = Acquirer(self)
+        self.store_watch = StoreWatch(self)    # the byte budget as the store grows, a full disk
         self.radio_name = radio[0] if radio else None
         self.queues = {}
         self.workers = {}
@@ -128,6 +131,7 @@ class Engine:
         for kind in FROZEN:
             if self.plan.enabled[kind]:
                 self.catchup.scan(kind, now - self.plan.catchup_window[kind], now)
+        self.store_watch.start()
         for w in self.workers.values():
             w.start()
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
@@ -144,6 +148,7 @@ class Engine:
             w.join(timeout)
         if self._thread is not None:
             self._thread.join(timeout)
+        self.store_watch.stop()
         self.store.set_state("engine.alive", int(self.clock.time()))
 
     def alive(self):
@@ -164,6 +169,8 @@ class Engine:
                 now = clock.time()
                 try:
                     self._tick(now)
+                except StoreFullError:     # the store watch reports a full disk, once
+                    pass
                 except Exception:          # keep scheduling whatever one pass did
                     log.exception("scheduler pass failed")
                 wait = max(0.0, self._next_wake(clock.time()) - clock.time())
@@ -190,6 +197,8 @@ class Engine:
         if rev != self._params_rev:
             self.plan = Plan(self.params)
             self._params_rev = rev
+            self.store_watch.params_changed()
+        self.store_watch.tick(now)
         plan = self.plan
         cal = plan.calendar
         if self._due("heartbeat", now - now % HEARTBEAT, now):
@@ -273,11 +282,7 @@ class Engine:
         g = self.params.get
         retention = dict((k, int(g("retention.%s_days" % k)))
                          for k in ("realtime", "hourly", "daily", "monthly"))
-        done = self.store.prune(now, retention, int(g("store.budget_mb")) * 1024 * 1024)
-        if done["store_full"]:
-            self.store.put_event(now, "store_full", "critical", None,
-                                 {"dropped_unsent": done["dropped_unsent"], "bytes": done["bytes"],
-                                  "budget": done["budget"]})
+        done = self.store_watch.maintenance(now, retention)
         self.store.log("statistics", now, "maintenance", done)
         return done
 

@@ -33,8 +33,8 @@ pass (``fit_budget``) -- the engine runs that pass on its scheduler thread.
 
 A full disk (``SQLITE_FULL``) makes a write raise ``StoreFullError`` (one
 exception with the file and the fix, the transaction rolled back) and calls
-the ``on_full(full, error)`` listeners once when writes start failing
-(``full`` True) and once when one succeeds again (False): the engine reports
+the ``on_full(full, error)`` listeners after each such write (``full``
+True) and after the first that succeeds again (False): the engine reports
 it once, reminds at a bounded rate and says when space is back.
 """
 
@@ -164,6 +164,7 @@ class Database:
         self._commit_listeners = []
         self._full_listeners = []
         self.full = None              # the error of the first failed write while the disk is full
+        self.full_failures = 0        # writes failed on a full disk, ever (a counter)
         self._budget = None           # (bytes, callback) of watch_budget
         self._over_signalled = False
         directory = os.path.dirname(os.path.abspath(self.path))
@@ -214,6 +215,7 @@ class Database:
                 "%s: the file system is full (%s): nothing can be stored until space is freed "
                 "(remove other files there, or lower store.budget_mb)" % (self.path, err),
                 path=self.path)
+            self.full_failures += 1
             self._set_full(full)
             raise full from err
         if self.full is not None:
@@ -235,9 +237,10 @@ class Database:
         return remove
 
     def on_full(self, callback):
-        """Call ``callback(full, error)`` when writes start failing on a full
-        disk (``full`` True, the StoreFullError) and when one succeeds again
-        (False, None); in the writing thread.  Returns a function that removes it."""
+        """Call ``callback(full, error)`` after each write that failed on a full
+        disk (``full`` True, the StoreFullError) and after the first one that
+        succeeds again (False, None); in the writing thread, no lock held.
+        Returns a function that removes it."""
         self._full_listeners.append(callback)
 
         def remove():
@@ -247,8 +250,8 @@ class Database:
 
     def _set_full(self, error):
         with self._lock:
-            if (self.full is None) == (error is None):
-                return                  # no change: one call per transition
+            if self.full is None and error is None:
+                return
             self.full = error
         for callback in list(self._full_listeners):
             try:

@@ -69,11 +69,13 @@ class Maintenance:
     def fit_budget(self, budget_bytes=None):
         """Bring the store back under ``budget_bytes`` (at least MIN_BUDGET)
         when it is over; returns what was done (``deleted`` per kind,
-        ``store_full``, ``dropped_unsent``, ``bytes`` and ``budget``)."""
+        ``store_full``, ``dropped_unsent``, ``before`` and ``bytes`` on flash,
+        ``budget``)."""
         budget = max(MIN_BUDGET, budget_bytes or DEFAULT_BUDGET)
-        done = {"deleted": dict((k, 0) for k in KINDS), "store_full": False, "dropped_unsent": 0}
+        done = {"deleted": dict((k, 0) for k in KINDS), "store_full": False, "dropped_unsent": 0,
+                "before": self.flash_bytes()}
         try:
-            if self.flash_bytes() > budget:
+            if done["before"] > budget:
                 target = budget - budget // HEADROOM
                 for kind in KINDS:
                     if self._drop(kind, True, target, done) or \
