@@ -14,7 +14,9 @@ import pytest
 
 from drivers.clock import VirtualClock
 from gateway.agent import Agent
+from gateway.console.client import ControlClient
 from gateway.demo_board import board
+from sim.broker import Mosquitto
 
 T0 = 1793462400 + 9 * 3600     # 2026-11-01 09:00 local
 SCENARIO = {"port": [{"name": "bus1", "baud": 9600, "meters": [
@@ -54,18 +56,26 @@ class FullDisk:
         self._apply(1 << 30)
 
 
-@pytest.fixture
-def agent(tmp_path, monkeypatch):
+@pytest.fixture(params=["no uplink", "uplink"])
+def agent(request, tmp_path, monkeypatch):
+    broker = uplink = None
+    if request.param == "uplink":       # the forwarder writes batches to the store too
+        broker = Mosquitto(str(tmp_path / "broker"), persistence=False).start()
+        uplink = {"host": "127.0.0.1", "port": broker.port, "reconnect_min": 0.2,
+                  "reconnect_max": 2.0}
     clock = VirtualClock(start=T0, auto=True)
     cfg, lines, _ = board(SCENARIO, clock, str(tmp_path / "data"), str(tmp_path / "c.sock"),
-                          params={"plan.realtime_interval_min": 1})
+                          uplink=uplink, params={"plan.realtime_interval_min": 1})
     clock.register()                   # time moves only while this test sleeps
     a = Agent(cfg, clock=clock, transports=lines)
     a.disk = FullDisk(a.store, monkeypatch)
+    a.broker = broker
     a.start()
     yield a
     clock.unregister()
     a.stop()
+    if broker:
+        broker.stop()
 
 
 def test_a_full_disk_is_one_error_an_event_reminders_and_recovery(agent, caplog):
@@ -74,6 +84,9 @@ def test_a_full_disk_is_one_error_an_event_reminders_and_recovery(agent, caplog)
     assert store.count("realtime") > 0
     caplog.clear()
     caplog.set_level(logging.INFO)
+    if agent.broker:                     # a backlog for the uplink when the disk fills
+        agent.broker.stop()
+        clock.sleep(600)
     agent.disk.fill()
     for _ in range(60):                  # free pages in the file take some writes first
         if store.full is not None:
@@ -81,9 +94,14 @@ def test_a_full_disk_is_one_error_an_event_reminders_and_recovery(agent, caplog)
         clock.sleep(60)
     full_at = clock.time()
     assert store.full is not None
+    if agent.broker:                     # the uplink comes back: batches cannot be written
+        agent.broker.start()
     clock.sleep(3 * 3600 + 300)          # 3 hours of reads every minute, none stored
     assert store.full is not None and store.full_failures > 500
-    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    status = ControlClient(agent.cfg.concentrator["socket"]).call("status")   # the console
+    assert status["agent"] == "running"
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING
+                and r.name != "upstream.session"]      # but the broker's outage
     tracebacks = [r for r in caplog.records if r.exc_info]
     assert tracebacks == [], tracebacks[0].getMessage()
     errors = [r.getMessage() for r in problems if r.levelno >= logging.ERROR]
