@@ -51,7 +51,9 @@ class StoreWatch:
             self._remove = None
 
     def params_changed(self):
+        """The parameters changed: a lower budget is applied at once."""
         self.store.watch_budget(self.budget(), self._over_budget)
+        self.over = True
 
     # --------------------------------------------------------------- budget
     def _over_budget(self):

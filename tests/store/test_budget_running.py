@@ -56,3 +56,18 @@ def test_dropping_unsent_values_to_hold_the_budget_raises_store_full(bench):
     (event, *_) = bench.store.events(type="store_full")
     assert event["severity"] == "critical" and event["detail"]["dropped_unsent"] > 0
     assert event["detail"]["budget"] == budget
+
+
+
+def test_a_lower_budget_is_applied_at_once(bench):
+    bench.params.set("store.budget_mb", 64)          # 2 MB here
+    bench.start()
+    start = int(bench.clock.time())
+    for step in range(20):
+        bench.store.put_readings(realtime(2000, first=step * 2000, start=start + step * 60))
+    bench.store.outbox_remove_upto(1 << 62)
+    bench.run_until(bench.clock.time() + 60)
+    assert on_flash(bench.store.path) > 16 * 32 * KB
+    bench.params.set("store.budget_mb", 16)
+    bench.run_until(bench.clock.time() + 1)
+    assert on_flash(bench.store.path) <= 16 * 32 * KB
