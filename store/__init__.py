@@ -28,7 +28,8 @@ from store.errors import (ArchiveCsvError, ArchiveError, BackupError, ParamsErro
                           StoreFileError, UnknownMeterError)
 from store.sqlite import codec
 from store.sqlite.codec import EncodingError
-from store.sqlite.db import KINDS, SchemaError, StoreFullError, check_file
+from store.sqlite.check import check_file
+from store.sqlite.db import KINDS, SchemaError, StoreFullError
 from store.sqlite.journal import LOG_CATEGORIES, SEVERITIES
 from store.sqlite.store import Store
 

@@ -26,16 +26,9 @@ outbox rows (records to go upstream), in the committing thread, after the
 write lock is released -- the uplink's forwarder sleeps until then instead
 of polling.
 
-``watch_budget(bytes, callback)``: after every commit the store compares
-what it takes on flash (the file and its WAL: two ``stat`` calls) with the
-budget and calls ``callback()`` once when it is over, until the next budget
-pass (``fit_budget``) -- the engine runs that pass on its scheduler thread.
-
 A full disk (``SQLITE_FULL``) makes a write raise ``StoreFullError`` (one
-exception with the file and the fix, the transaction rolled back) and calls
-the ``on_full(full, error)`` listeners after each such write (``full``
-True) and after the first that succeeds again (False): the engine reports
-it once, reminds at a bounded rate and says when space is back.
+exception with the file and the fix, the transaction rolled back); what
+follows from it, and from the byte budget, is in ``store.sqlite.watch``.
 """
 
 import logging
@@ -96,41 +89,11 @@ class StoreFullError(StoreError):
     (SQLITE_FULL); the transaction was rolled back."""
 
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
 def _is_full(err):
     code = getattr(err, "sqlite_errorcode", None)
     if code is not None:
         return code == sqlite3.SQLITE_FULL
     return "database or disk is full" in str(err)
-
-
-def check_file(path):
-    """Raise SchemaError when ``path`` exists but cannot be this product's
-    store (not a SQLite file, or a newer schema); reads, never writes."""
-    path = str(path)
-    if not os.path.exists(path):
-        return
-    if os.path.isdir(path):
-        raise SchemaError("%s is a directory, not a store file: remove or rename it (the agent "
-                          "makes a new store)" % path, path=path)
-    try:
-        with open(path, "rb") as f:
-            head = f.read(100)
-    except OSError as err:
-        raise SchemaError("%s cannot be read: %s: check its permissions" % (path, err.strerror),
-                          path=path) from err
-    if not head:
-        return                                  # empty: made into a new store
-    if not head.startswith(SQLITE_HEADER):
-        raise SchemaError("%s is not a SQLite database (it starts with %r): it is not a "
-                          "concentrator store; move it away (the agent then starts an empty "
-                          "store) or restore a backup" % (path, head[:16]), path=path)
-    version = int.from_bytes(head[60:64], "big")      # PRAGMA user_version
-    if version > VERSION:
-        raise SchemaError("%s has schema version %d, this program knows %d: upgrade the program "
-                          "or restore a backup" % (path, version, VERSION), path=path)
 
 
 class _Connection:
@@ -236,47 +199,6 @@ class Database:
                 self._commit_listeners.remove(callback)
         return remove
 
-    def on_full(self, callback):
-        """Call ``callback(full, error)`` after each write that failed on a full
-        disk (``full`` True, the StoreFullError) and after the first one that
-        succeeds again (False, None); in the writing thread, no lock held.
-        Returns a function that removes it."""
-        self._full_listeners.append(callback)
-
-        def remove():
-            if callback in self._full_listeners:
-                self._full_listeners.remove(callback)
-        return remove
-
-    def _set_full(self, error):
-        with self._lock:
-            if self.full is None and error is None:
-                return
-            self.full = error
-        for callback in list(self._full_listeners):
-            try:
-                callback(error is not None, error)
-            except Exception:
-                log.exception("store on_full listener %r failed", callback)
-
-    def watch_budget(self, budget_bytes, callback):
-        """After commits, call ``callback()`` once the store takes more than
-        ``budget_bytes`` on flash (file and WAL), and not again until the next
-        ``fit_budget``; ``budget_bytes`` None stops watching."""
-        self._budget = None if budget_bytes is None else (int(budget_bytes), callback)
-        self._over_signalled = False
-
-    def _check_budget(self):
-        watch = self._budget
-        if watch is None or self._over_signalled:
-            return
-        if self.flash_bytes() > watch[0]:
-            self._over_signalled = True
-            try:
-                watch[1]()
-            except Exception:
-                log.exception("store budget callback %r failed", watch[1])
-
     def _queued(self):
         """Inside ``write()``: this transaction adds outbox rows."""
         self._local.queued = True
@@ -353,39 +275,6 @@ class Database:
             log.warning("%s: cannot convert to incremental vacuum (%s): the store works, but "
                         "its file will not shrink after pruning until this succeeds at a later "
                         "start (it needs as much free space as the file takes)", self.path, err)
-
-    # -------------------------------------------------------------- size
-    def usage(self):
-        """``bytes``: what the store takes on flash (the file and its WAL, what
-        the budget counts); ``used_bytes`` of pages in use, ``free_bytes`` of
-        free pages (reused before the file grows), ``file_bytes``, ``wal_bytes``."""
-        c = self.connect()
-        page = c.execute("PRAGMA page_size").fetchone()[0]
-        pages = c.execute("PRAGMA page_count").fetchone()[0]
-        free = c.execute("PRAGMA freelist_count").fetchone()[0]
-        db, wal = self._sizes()
-        return {"bytes": db + wal, "used_bytes": (pages - free) * page, "file_bytes": db,
-                "free_bytes": free * page, "wal_bytes": wal, "page_size": page}
-
-    def used_bytes(self):
-        """Bytes of the pages in use (not free)."""
-        c = self.connect()
-        pages = c.execute("PRAGMA page_count").fetchone()[0]
-        free = c.execute("PRAGMA freelist_count").fetchone()[0]
-        return (pages - free) * c.execute("PRAGMA page_size").fetchone()[0]
-
-    def flash_bytes(self):
-        """What the store takes on the file system: the file and its WAL."""
-        return sum(self._sizes())
-
-    def _sizes(self):
-        out = []
-        for name in (self.path, self.path + "-wal"):
-            try:
-                out.append(os.path.getsize(name))
-            except OSError:
-                out.append(0)
-        return out
 
     def integrity_check(self):
         """PRAGMA integrity_check's first line: "ok", or the first problem (slow: reads every page)."""

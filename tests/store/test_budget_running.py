@@ -3,7 +3,7 @@ the next daily maintenance (the issue: 19.6 MB of a 16 MB budget)."""
 
 import pytest
 
-from bench.harness import T0, Bench
+from bench.harness import Bench
 from scheduler import store_watch
 from store.sqlite import maintenance
 from tests.store.test_budget import on_flash, realtime
