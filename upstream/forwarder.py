@@ -27,8 +27,6 @@ import collections
 import logging
 import threading
 
-from store import StoreFullError
-
 log = logging.getLogger(__name__)
 
 SAFETY_S = 30.0          # a pass at least this often, news or not (real seconds)
@@ -97,10 +95,10 @@ class Forwarder:
             self.wake.clear()                  # before the pass: news during it is not lost
             try:
                 self.step()
-            except StoreFullError:             # the engine's store watch reports it, once
-                self._stop.wait(1.0)
             except Exception:                  # keep forwarding whatever one pass did
-                log.exception("uplink forwarder pass failed")
+                if getattr(self.store, "full", None) is None:
+                    log.exception("uplink forwarder pass failed")
+                # else the disk is full: the engine's store watch reports that, once
                 self._stop.wait(1.0)
             self.passes += 1
             self._sleep()
