@@ -211,7 +211,9 @@ class Database:
                 log.exception("store on_commit listener %r failed", callback)
 
     def close(self):
-        with self._lock:
+        """Close every connection, after the write transaction in progress (a
+        connection closed under another thread's statement crashes the process)."""
+        with self._write_lock, self._lock:
             for held in list(self._all):
                 try:
                     held.conn.close()

@@ -147,3 +147,32 @@ def test_when_real_time_is_not_enough_hourly_goes_next(tmp_path, small_budgets):
     ts = [x["ts"] for x in s.readings("hourly")]
     assert min(ts) > T - 30 * 86400              # the oldest hours went
     s.close()
+
+
+def test_close_waits_for_the_write_in_progress(tmp_path):
+    """An agent stopping while its scheduler still writes (its join timed out
+    under load): closing the connection under BEGIN/COMMIT crashed the process."""
+    import threading
+    s = Store(tmp_path / "s.db", synchronous="normal")
+    inside, release, out = threading.Event(), threading.Event(), {}
+
+    def writer():
+        try:
+            with s.write() as c:
+                s.set_state("k", 1, c)
+                inside.set()
+                release.wait(30)
+            out["ok"] = True
+        except Exception as err:
+            out["error"] = err
+    t = threading.Thread(target=writer)
+    t.start()
+    assert inside.wait(30)
+    closer = threading.Thread(target=s.close)
+    closer.start()
+    closer.join(0.5)                  # give close() the chance to go first
+    release.set()
+    t.join(30)
+    closer.join(30)
+    assert out == {"ok": True}
+    assert Store(tmp_path / "s.db").get_state("k") == 1
