@@ -68,9 +68,10 @@ class StoreWatch:
             self.report(self.store.fit_budget(self.budget()), now)
         self._disk(now)
 
-    def maintenance(self, now, retention):
-        """The daily pass: retention, then the budget."""
-        done = self.store.prune(now, retention, self.budget())
+    def maintenance(self, now, retention, **prune_args):
+        """The daily pass: retention, then the budget (``prune_args``: more of
+        ``Store.prune``'s, e.g. ``log_days``)."""
+        done = self.store.prune(now, retention, self.budget(), **prune_args)
         self.report(done, now)
         return done
 
