@@ -49,10 +49,10 @@ def main(argv=None):
     c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     tables = dict(c.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall())
     reading_bytes = sum(v for k, v in tables.items() if k.startswith("r_"))
-    with_outbox = store.usage()["bytes"]
+    with_outbox = store.usage()["used_bytes"]
     store.outbox_remove_upto(1 << 62)        # what the uplink does as batches are acknowledged
     store.vacuum_free(1 << 20)
-    drained = store.usage()["bytes"]
+    drained = store.usage()["used_bytes"]
     print(json.dumps({
         "meters": a.meters, "days": a.days, "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
         "readings": n, "counts": counts, "cpu_us_per_reading": round(cpu / n * 1e6, 1),

@@ -26,7 +26,7 @@ from drivers.radio import RadioModule
 from drivers.transport import SerialTransport
 from gateway import __version__
 from gateway.auth.authority import Authority
-from gateway.config import line_settings
+from gateway.config import check_places, line_settings
 from gateway.console.offline import CLOCK_OFFSET_KEY
 from gateway.console.server import ControlServer, check_free
 from gateway.ops.dispatch import Operations
@@ -79,6 +79,7 @@ class Agent:
         self.started = None
         self.stopping = threading.Event()
         c = config.concentrator
+        check_places(config)            # data_dir, the store file, the socket's place
         check_free(c["socket"])         # before touching any file of a running agent
         os.makedirs(c["data_dir"], exist_ok=True)
         self.upgrade = None             # the remote upgrade (docs/upgrade.md): [upgrade] prefix

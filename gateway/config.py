@@ -21,6 +21,7 @@ start.  ``docs/operator-guide.md`` lists every key.
 import errno
 import os
 import re
+import stat
 import tomllib
 
 from protocols import registry
@@ -426,6 +427,54 @@ def _upgrade(raw, err):
     if not 1 <= u["max_attempts"] <= 100:
         err("upgrade.max_attempts is %r: 1 to 100 starts" % u["max_attempts"])
     return u
+
+
+SOCKET_PATH_MAX = 107          # bytes of a Unix socket's path (sun_path, NUL excluded)
+
+
+def check_places(cfg):
+    """The places the agent writes, checked without writing: ``data_dir`` and
+    the store file in it, and the control socket's directory.  ``run`` checks
+    them before it starts and ``run --check`` the same way; a ConfigError
+    names the key, what is wrong and the fix."""
+    from store import SchemaError, check_file
+
+    def err(message):
+        raise ConfigError("%s: %s" % (cfg.path, message), cfg.path)
+
+    data_dir = cfg.concentrator["data_dir"]
+    _writable_dir("concentrator.data_dir", data_dir, err)
+    try:
+        check_file(cfg.data_file("store.db"))
+    except SchemaError as e:
+        err("concentrator.data_dir: %s" % e)
+    path = cfg.concentrator["socket"]
+    if len(os.fsencode(path)) > SOCKET_PATH_MAX:
+        err("concentrator.socket %s is %d bytes long, a Unix socket's path can have at most %d: "
+            "choose a shorter one (e.g. /run/concentrator/control.sock)"
+            % (path, len(os.fsencode(path)), SOCKET_PATH_MAX))
+    if os.path.isdir(path):
+        err("concentrator.socket %s is a directory: give the socket's file name in it (e.g. "
+            "%s)" % (path, os.path.join(path, "control.sock")))
+    if os.path.lexists(path) and not stat.S_ISSOCK(os.lstat(path).st_mode):
+        err("concentrator.socket %s exists and is not a socket: choose another path, or remove "
+            "that file" % path)
+    _writable_dir("concentrator.socket's directory", os.path.dirname(os.path.abspath(path)), err)
+
+
+def _writable_dir(key, path, err):
+    """``path`` is a directory the agent can write, or can be made as one."""
+    path = os.path.abspath(path)
+    missing = path
+    while not os.path.exists(missing):
+        missing = os.path.dirname(missing)
+    if not os.path.isdir(missing):
+        err("%s %s cannot be made: %s is a file, not a directory: choose another path"
+            % (key, path, missing))
+    if not os.access(missing, os.W_OK | os.X_OK):
+        what = "cannot be written" if missing == path else "cannot be made in %s" % missing
+        err("%s %s %s (read-only, or no permission): choose a writable place, or run the agent "
+            "as the user that owns it" % (key, path, what))
 
 
 def meter_rules(port_names=None, radio_port=None):

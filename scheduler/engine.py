@@ -20,6 +20,7 @@ import time
 from drivers import meters
 from drivers.radio import broadcast_line
 from protocols import registry
+from store import StoreFullError
 from scheduler import jobs
 from scheduler.acquire import Acquirer
 from scheduler.bus_health import BusHealth
@@ -29,6 +30,7 @@ from scheduler.health import Health
 from scheduler.jobs import Job, JobQueue
 from scheduler.plan import FROZEN, Plan
 from scheduler.rounds import Rounds
+from scheduler.store_watch import StoreWatch
 from scheduler.timekeeping import Timekeeping
 from scheduler.worker import Worker
 
@@ -58,6 +60,7 @@ class Engine:
         self.catchup = Catchup(self)
         self.timekeeping = Timekeeping(self)
         self.acquirer = Acquirer(self)
+        self.store_watch = StoreWatch(self)    # the byte budget as the store grows, a full disk
         self.radio_name = radio[0] if radio else None
         self.queues = {}
         self.workers = {}
@@ -137,6 +140,7 @@ class Engine:
         for kind in FROZEN:
             if self.plan.enabled[kind]:
                 self.catchup.scan(kind, now - self.plan.catchup_window[kind], now)
+        self.store_watch.start()
         for w in self.workers.values():
             w.start()
         self._thread = threading.Thread(target=self._loop, name="scheduler", daemon=True)
@@ -165,6 +169,7 @@ class Engine:
         if stuck:
             log.warning("stopping: %s still busy after %.0f s; left behind", ", ".join(stuck),
                         timeout)
+        self.store_watch.stop()
         self.store.set_state("engine.alive", int(self.clock.time()))
 
     def alive(self):
@@ -196,6 +201,8 @@ class Engine:
                 now = clock.time()
                 try:
                     self._tick(now)
+                except StoreFullError:     # the store watch reports a full disk, once
+                    pass
                 except Exception:          # keep scheduling whatever one pass did
                     log.exception("scheduler pass failed")
                 wait = max(0.0, self._next_wake(clock.time()) - clock.time())
@@ -222,6 +229,8 @@ class Engine:
         if rev != self._params_rev:
             self.plan = Plan(self.params)
             self._params_rev = rev
+            self.store_watch.params_changed()
+        self.store_watch.tick(now)
         plan = self.plan
         cal = plan.calendar
         if self._due("heartbeat", now - now % HEARTBEAT, now):
@@ -323,14 +332,9 @@ class Engine:
         g = self.params.get
         retention = dict((k, int(g("retention.%s_days" % k)))
                          for k in ("realtime", "hourly", "daily", "monthly"))
-        done = self.store.prune(now, retention, int(g("store.budget_mb")) * 1024 * 1024,
-                                log_days=int(g("log.retention_days")))
+        done = self.store_watch.maintenance(now, retention, log_days=int(g("log.retention_days")))
         done["logs_capped"] = self.store.prune_logs(now, int(g("log.retention_days")),
                                                     int(g("log.max_rows")))
-        if done["store_full"]:
-            self.store.put_event(now, "store_full", "critical", None,
-                                 {"dropped_unsent": done["dropped_unsent"], "bytes": done["bytes"],
-                                  "budget": done["budget"]})
         self.store.log("statistics", now, "maintenance", done)
         return done
 

@@ -21,6 +21,7 @@ from drivers.errors import DriverError
 from drivers.port import Port
 from drivers.radio import RadioChannel, RadioModule
 from drivers.meters import make_session, session_options
+from store import StoreFullError
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ class Worker(threading.Thread):
                 replies = self._replies()
                 try:
                     self._execute(job)
+                except StoreFullError as err:  # the engine's store watch reports it, once
+                    job.finish(error=err)
                 except Exception as err:       # a bug must not kill the bus: log it, go on
                     log.exception("job %r failed: %s", job, err)
                     job.finish(error=err)

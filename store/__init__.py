@@ -30,13 +30,15 @@ from store.errors import (ArchiveCsvError, ArchiveError, BackupError, ParamsErro
                           StoreFileError, UnknownMeterError)
 from store.sqlite import codec
 from store.sqlite.codec import EncodingError
-from store.sqlite.db import KINDS, SchemaError
+from store.sqlite.check import check_file
+from store.sqlite.db import KINDS, SchemaError, StoreFullError
 from store.sqlite.journal import LOG_CATEGORIES, SEVERITIES
 from store.sqlite.store import Store
 
 __all__ = [
     # SQLite: readings, events, logs, outbox
-    "Store", "KINDS", "LOG_CATEGORIES", "SEVERITIES", "SchemaError", "EncodingError", "codec",
+    "Store", "KINDS", "LOG_CATEGORIES", "SEVERITIES", "SchemaError", "StoreFullError",
+    "check_file", "EncodingError", "codec",
     # documents: archive and parameters
     "Archive", "Params", "params_table", "archive_record", "archive_csv", "export_csv",
     "import_csv", "FIELDS", "MeterRules", "address_key", "normalise", "with_changes",

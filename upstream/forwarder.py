@@ -96,7 +96,9 @@ class Forwarder:
             try:
                 self.step()
             except Exception:                  # keep forwarding whatever one pass did
-                log.exception("uplink forwarder pass failed")
+                if getattr(self.store, "full", None) is None:
+                    log.exception("uplink forwarder pass failed")
+                # else the disk is full: the engine's store watch reports that, once
                 self._stop.wait(1.0)
             self.passes += 1
             self._sleep()

@@ -8,7 +8,7 @@ import sys
 import click
 
 from gateway.cli.common import config_option, fail
-from gateway.config import ConfigError, load
+from gateway.config import ConfigError, check_places, load
 from gateway.config import warnings as config_warnings
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
@@ -72,6 +72,7 @@ def run(config_path, log_level, check):
     """
     try:
         cfg = load(config_path)
+        check_places(cfg)           # data_dir, the store file, the socket's place: as run would
     except ConfigError as err:
         fail(str(err), code=2, hint="see docs/operator-guide.md (Configuration) for every key")
     if check:

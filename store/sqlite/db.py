@@ -6,7 +6,10 @@
   concentrator boards see often (``store.synchronous = "normal"`` trades
   that for fewer flash writes).
 * ``auto_vacuum=INCREMENTAL``: pages freed by pruning go back to the file
-  system only when pruning asks for it, in bounded steps.
+  system only when pruning asks for it, in bounded steps.  A file made
+  without it (by an early version) is converted once when it is opened
+  (``VACUUM``: it needs as much free space again as the file takes; when
+  that fails the file works on but cannot shrink, and the log says so).
 * ``journal_size_limit`` caps the WAL file left behind after a checkpoint.
 * Reading tables are keyed by one integer that puts time first (see
   ``store.sqlite.codec``), so inserts append at the end of the B-tree and pages fill
@@ -22,6 +25,10 @@ IMMEDIATE`` so two writers queue instead of deadlocking.
 outbox rows (records to go upstream), in the committing thread, after the
 write lock is released -- the uplink's forwarder sleeps until then instead
 of polling.
+
+A full disk (``SQLITE_FULL``) makes a write raise ``StoreFullError`` (one
+exception with the file and the fix, the transaction rolled back); what
+follows from it, and from the byte budget, is in ``store.sqlite.watch``.
 """
 
 import logging
@@ -77,6 +84,18 @@ class SchemaError(StoreError):
     """The file belongs to a newer version of the product, or is not ours."""
 
 
+class StoreFullError(StoreError):
+    """A write failed because the file system holding the store is full
+    (SQLITE_FULL); the transaction was rolled back."""
+
+
+def _is_full(err):
+    code = getattr(err, "sqlite_errorcode", None)
+    if code is not None:
+        return code == sqlite3.SQLITE_FULL
+    return "database or disk is full" in str(err)
+
+
 class _Connection:
     """One thread's connection, closed when the thread ends (its thread-local
     data, the one strong reference, goes then) or when the store closes."""
@@ -108,6 +127,11 @@ class Database:
         self._lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._commit_listeners = []
+        self._full_listeners = []
+        self.full = None              # the error of the first failed write while the disk is full
+        self.full_failures = 0        # writes failed on a full disk, ever (a counter)
+        self._budget = None           # (bytes, callback) of watch_budget
+        self._over_signalled = False
         directory = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(directory, exist_ok=True)
         self._migrate()
@@ -142,19 +166,35 @@ class Database:
         handler would make a second writer sleep in milliseconds steps.
         """
         c = self.connect()
-        with self._write_lock:
-            self._local.queued = False
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                yield c
-            except BaseException:
-                c.execute("ROLLBACK")
+        try:
+            with self._write_lock:
                 self._local.queued = False
+                c.execute("BEGIN IMMEDIATE")
+                try:
+                    yield c
+                    c.execute("COMMIT")
+                except BaseException:
+                    self._local.queued = False
+                    if c.in_transaction:      # SQLite may have rolled back already
+                        c.execute("ROLLBACK")
+                    raise
+                queued, self._local.queued = self._local.queued, False
+        except sqlite3.OperationalError as err:
+            if not _is_full(err):
                 raise
-            c.execute("COMMIT")
-            queued, self._local.queued = self._local.queued, False
+            full = StoreFullError(
+                "%s: the file system is full (%s): nothing can be stored until space is freed "
+                "(remove other files there, or lower store.budget_mb)" % (self.path, err),
+                path=self.path)
+            self.full_failures += 1
+            self._set_full(full)
+            raise full from err
+        if self.full is not None:
+            self._set_full(None)
         if queued:
             self._committed()
+        if self._budget is not None:
+            self._check_budget()
 
     # ------------------------------------------------------ notification
     def on_commit(self, callback):
@@ -216,7 +256,11 @@ class Database:
                 raise SchemaError("%s has schema version %d, this program knows %d: upgrade the "
                                   "program or restore a backup" % (self.path, version, VERSION))
             if not fresh and version == 0:
-                raise SchemaError("%s is not a concentrator store (no schema version)" % self.path)
+                raise SchemaError("%s is not a concentrator store (no schema version): move it "
+                                  "away (the agent then starts an empty store) or restore a "
+                                  "backup" % self.path, path=self.path)
+            if not fresh and c.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+                self._convert(c)
             for v in range(version, VERSION):
                 c.execute("BEGIN IMMEDIATE")
                 try:
@@ -228,24 +272,23 @@ class Database:
                     c.execute("ROLLBACK")
                     raise
         except sqlite3.DatabaseError as err:
-            raise SchemaError("%s: %s (not a SQLite store, or damaged: restore a backup)"
-                              % (self.path, err)) from err
+            raise SchemaError("%s: %s (not a SQLite store, or damaged: move it away to start "
+                              "an empty store, or restore a backup)" % (self.path, err),
+                              path=self.path) from err
         finally:
             c.close()
 
-    # -------------------------------------------------------------- size
-    def usage(self):
-        """Bytes used by the file (pages in use), free pages, WAL size."""
-        c = self.connect()
-        page = c.execute("PRAGMA page_size").fetchone()[0]
-        pages = c.execute("PRAGMA page_count").fetchone()[0]
-        free = c.execute("PRAGMA freelist_count").fetchone()[0]
+    def _convert(self, c):
+        """A file made without incremental vacuum (an early version): convert
+        it once, so that pruning can give pages back to the file system."""
+        log.info("%s: converting to incremental vacuum (once)", self.path)
         try:
-            wal = os.path.getsize(self.path + "-wal")
-        except OSError:
-            wal = 0
-        return {"bytes": (pages - free) * page, "file_bytes": pages * page, "free_bytes": free * page,
-                "wal_bytes": wal, "page_size": page}
+            c.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            c.execute("VACUUM")
+        except sqlite3.OperationalError as err:
+            log.warning("%s: cannot convert to incremental vacuum (%s): the store works, but "
+                        "its file will not shrink after pruning until this succeeds at a later "
+                        "start (it needs as much free space as the file takes)", self.path, err)
 
     def integrity_check(self):
         """PRAGMA integrity_check's first line: "ok", or the first problem (slow: reads every page)."""

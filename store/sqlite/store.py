@@ -8,11 +8,12 @@ from store.sqlite.journal import Journal
 from store.sqlite.maintenance import Maintenance
 from store.sqlite.outbox import Outbox
 from store.sqlite.readings import Readings
+from store.sqlite.watch import Watch
 
 
-class Store(Database, Readings, Journal, Outbox, Batches, Gaps, Maintenance):
-    """See the mixins: db, readings, journal, outbox, batches, gaps and
-    maintenance in store.sqlite."""
+class Store(Database, Watch, Readings, Journal, Outbox, Batches, Gaps, Maintenance):
+    """See the mixins: db, watch, readings, journal, outbox, batches, gaps
+    and maintenance in store.sqlite."""
 
     def __init__(self, path, synchronous="full"):
         Database.__init__(self, path, synchronous)
