@@ -65,6 +65,7 @@ def test_the_unit_runs_the_checked_agent_under_the_watchdog():
     assert service["ExecStartPre"].split()[1:] == ["run", "--config",
                                                    "/etc/concentrator/concentrator.toml", "--check"]
     assert service["RestartPreventExitStatus"] == "2"        # a bad configuration waits
+    assert int(service["LimitNOFILE"]) >= 1024
     assert unit["Install"]["WantedBy"] == "multi-user.target"
 
 
