@@ -8,16 +8,14 @@ import sys
 import pytest
 from gateway.cli import cli
 from tests.gateway.agent_rig import runner
-from tests.gateway.test_config import MINIMAL, write
+from tests.gateway.test_config import MINIMAL, TTY, write
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture
-def dev(tmp_path):
-    path = tmp_path / "ttyS1"
-    path.write_text("")
-    return str(path)
+def dev():
+    return TTY          # a pty's terminal side: the check opens the device and asks it is a tty
 
 
 def both(path):
