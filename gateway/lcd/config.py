@@ -12,20 +12,17 @@ There is no default password: without a hash every change on the keys is
 refused.  Format: ``scrypt$n=16384,r=8,p=1$<salt base64>$<key base64>``.
 """
 
-import base64
-import hashlib
-import hmac
 import os
 import re
 import stat
 
+from gateway.auth import passwords
 from gateway.lcd.keys import CANCEL, DOWN, LEFT, OK, RIGHT, UP
 
 KEYS = (UP, DOWN, LEFT, RIGHT, CANCEL, OK)
 DEFAULT_KEYCODES = {UP: 103, DOWN: 108, LEFT: 105, RIGHT: 106, CANCEL: 1, OK: 28}
 LANGS = ("zh", "en")
-SCRYPT = {"n": 16384, "r": 8, "p": 1}
-HASH = re.compile(r"scrypt\$n=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)\Z")
+HASH = passwords.HASH
 PASSWORD = re.compile(r"\d{6}\Z")
 
 # table: {key: (type, default, note)}, as gateway.config's tables
@@ -107,28 +104,12 @@ def check_devices_exist(c, err):
 
 
 # ---------------------------------------------------------------- password
-def _b64(data):
-    return base64.b64encode(data).decode("ascii")
-
-
 def make_hash(password, salt=None):
-    """The ``password_hash`` line for a six-digit ``password``."""
+    """The ``password_hash`` line for a six-digit ``password`` (the operators' scrypt format)."""
     if not PASSWORD.match(password or ""):
         raise ValueError("the LCD password is six digits (it is typed on the arrow keys)")
-    salt = salt or os.urandom(16)
-    key = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **SCRYPT)
-    return "scrypt$n=%(n)d,r=%(r)d,p=%(p)d$" % SCRYPT + _b64(salt) + "$" + _b64(key)
+    return passwords.make_hash(password, salt)
 
 
 def verify(line, password):
-    m = HASH.match(line or "")
-    if not m or not isinstance(password, str):
-        return False
-    n, r, p = (int(x) for x in m.group(1, 2, 3))
-    salt, key = base64.b64decode(m.group(4)), base64.b64decode(m.group(5))
-    try:
-        got = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=len(key),
-                             maxmem=256 * 1024 * 1024)
-    except ValueError:
-        return False
-    return hmac.compare_digest(got, key)
+    return passwords.verify(line, password)
